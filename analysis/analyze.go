@@ -1,0 +1,198 @@
+package analysis
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// Safety says whether a fix may be applied without a person reading it.
+type Safety int
+
+const (
+	Safe Safety = iota
+	NeedsReview
+)
+
+func (s Safety) String() string {
+	if s == Safe {
+		return "safe"
+	}
+	return "needs review"
+}
+
+// Edit replaces the bytes [Start, End) with Text.
+type Edit struct {
+	Start, End int
+	Text       string
+}
+
+// Fix is one rewrite offered for a finding.
+type Fix struct {
+	Title     string
+	Safety    Safety
+	Preferred bool
+	Edits     []Edit
+	// Reasons says why the fix needs review.
+	Reasons []string
+	// NoEquivalent names the arguments that have no Prefect equivalent, with
+	// the reason for each.
+	NoEquivalent []string
+}
+
+// Message is the fix's description for CLI and JSON output.
+func (x *Fix) Message() string {
+	var b strings.Builder
+	b.WriteString(x.Title)
+	if len(x.Reasons) > 0 {
+		b.WriteString(". Review: ")
+		b.WriteString(strings.Join(x.Reasons, "; "))
+	}
+	if len(x.NoEquivalent) > 0 {
+		b.WriteString(". No Prefect equivalent: ")
+		b.WriteString(strings.Join(x.NoEquivalent, "; "))
+	}
+	return b.String()
+}
+
+// Related points at an argument that the finding involves.
+type Related struct {
+	Start, End int
+	Message    string
+}
+
+// Finding is one reported operator call.
+type Finding struct {
+	Rule string
+	// Start and End span the operator's class name at the call.
+	Start, End int
+	Message    string
+	Call       *Call
+	Related    []Related
+	Fixes      []Fix
+	// NoFixReason says why no fix is offered, when none is.
+	NoFixReason string
+}
+
+// Options tune the analysis and the rewrites.
+type Options struct {
+	// WorkPool is the Kubernetes work pool name used in rewrites.
+	WorkPool string
+	// Entrypoint is the file path used in the deploy command of a rewrite,
+	// relative to the project root.
+	Entrypoint string
+}
+
+// DefaultWorkPool is the work pool named in rewrites when none is configured.
+const DefaultWorkPool = "kubernetes-pool"
+
+// Result is the analysis of one text version.
+type Result struct {
+	File     *File
+	Findings []Finding
+}
+
+// Analyze parses nothing itself: it takes a tree for src and returns the
+// findings with their fixes.
+func Analyze(f *File, opts Options) *Result {
+	if opts.WorkPool == "" {
+		opts.WorkPool = DefaultWorkPool
+	}
+	res := &Result{File: f}
+	for _, call := range f.calls {
+		if !call.Certain {
+			continue
+		}
+		if f.suppressed(call) {
+			continue
+		}
+		fd := Finding{
+			Rule: call.Rule, Start: call.CalleeStart, End: call.CalleeEnd,
+			Message: findingMessage(call), Call: call, Related: related(call),
+		}
+		switch {
+		case f.HasErrors:
+			fd.NoFixReason = "the file has syntax errors; fix them before rewriting"
+		case !utf8.Valid(f.Src):
+			fd.NoFixReason = "the file is not valid UTF-8, so Airshift does not rewrite it"
+		default:
+			fd.Fixes, fd.NoFixReason = rewrite(f, call, opts)
+		}
+		res.Findings = append(res.Findings, fd)
+	}
+	return res
+}
+
+func findingMessage(call *Call) string {
+	task := ""
+	if id := call.Keyword("task_id"); id != nil && id.Kind == KindString {
+		task = fmt.Sprintf(" task %q", id.Str)
+	}
+	if call.Operator == "KubernetesPodOperator" {
+		return fmt.Sprintf("KubernetesPodOperator%s: becomes a Prefect @flow run by a Kubernetes work pool, with image, env and resources as job variables", task)
+	}
+	pattern := firstSentence(call.Mapping.PrefectPattern)
+	if pattern == "" {
+		return fmt.Sprintf("%s%s has a Prefect mapping; see hover or 'airshift explain %s'", call.Operator, task, call.Operator)
+	}
+	return fmt.Sprintf("%s%s: in Prefect, %s", call.Operator, task, lowerFirst(pattern))
+}
+
+func firstSentence(s string) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\n", " "))
+	for _, sep := range []string{". ", " — ", "; "} {
+		if i := strings.Index(s, sep); i > 0 {
+			s = s[:i]
+		}
+	}
+	return strings.TrimSuffix(s, ".")
+}
+
+func lowerFirst(s string) string {
+	if s == "" || len(s) > 1 && s[1] >= 'A' && s[1] <= 'Z' {
+		return s
+	}
+	return strings.ToLower(s[:1]) + s[1:]
+}
+
+// relatedArguments are the arguments a KubernetesPodOperator finding points at.
+var relatedArguments = []string{"image", "cmds", "arguments", "env_vars", "container_resources", "resources"}
+
+func related(call *Call) []Related {
+	var out []Related
+	for _, name := range relatedArguments {
+		for _, kw := range call.Keywords {
+			if kw.Name != name {
+				continue
+			}
+			msg := name
+			if p, ok := ParamFor(call.Operator, name); ok {
+				msg = fmt.Sprintf("%s: %s %s", name, p.Dest, p.Target)
+			}
+			out = append(out, Related{Start: kw.NameStart, End: kw.Value.End, Message: msg})
+		}
+	}
+	return out
+}
+
+var noqaPattern = regexp.MustCompile(`(?i)#\s*noqa(?::\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?`)
+
+// suppressed reports whether a "# noqa" comment on the line of the call's
+// class name silences its rule.
+func (f *File) suppressed(call *Call) bool {
+	line := f.Line(call.CalleeStart)
+	for _, comment := range f.comments[line] {
+		for _, m := range noqaPattern.FindAllStringSubmatch(comment.text, -1) {
+			if m[1] == "" {
+				return true
+			}
+			for _, code := range strings.Split(m[1], ",") {
+				if strings.EqualFold(strings.TrimSpace(code), call.Rule) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

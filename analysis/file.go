@@ -1,0 +1,341 @@
+package analysis
+
+import (
+	"sort"
+	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
+
+	"github.com/airshift/airshift/mappings"
+)
+
+// File is one parsed Python source with its scopes, imports and the operator
+// calls found in it. It is built once per text version and is read-only
+// afterwards.
+type File struct {
+	Src  []byte
+	Tree *sitter.Tree
+	// HasErrors is set when the parse contains syntax errors.
+	HasErrors bool
+
+	module     *scope
+	calls      []*Call
+	imports    []*binding
+	identRefs  map[string][]*sitter.Node // name -> identifier nodes that use it
+	comments   map[int][]comment // line index -> comments on that line
+	lineStarts []int
+	registry   *mappings.Registry
+}
+
+// Call is one call of a mapped operator class.
+type Call struct {
+	Mapping  *mappings.Mapping
+	Operator string
+	Rule     string
+	Node     *sitter.Node
+	// CalleeStart and CalleeEnd span the class name at the call.
+	CalleeStart, CalleeEnd int
+	Positional             []*Value
+	Keywords               []Keyword
+	// Stmt is the statement whose whole value is this call: an expression
+	// statement or a single-target assignment. It is nil when the call sits
+	// inside a larger expression.
+	Stmt *sitter.Node
+	// Target is the variable the call is assigned to, if any.
+	Target string
+	// Certain is false when the call or its import sits in a part of the
+	// file that did not parse.
+	Certain bool
+	binding *binding
+	scope   *scope
+}
+
+// Keyword returns the keyword argument called name, or nil.
+func (c *Call) Keyword(name string) *Value {
+	for i := range c.Keywords {
+		if c.Keywords[i].Name == name {
+			return c.Keywords[i].Value
+		}
+	}
+	return nil
+}
+
+// NewFile analyses the structure of src parsed as tree.
+func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
+	root := tree.RootNode()
+	f := &File{
+		Src: src, Tree: tree, HasErrors: root.HasError(), registry: reg,
+		module:    &scope{bindings: map[string][]*binding{}},
+		identRefs: map[string][]*sitter.Node{},
+		comments:  map[int][]comment{},
+	}
+	f.lineStarts = lineStarts(src)
+	var callNodes []callSite
+	f.walk(root, f.module, &callNodes)
+	for _, cs := range callNodes {
+		if call := f.resolveCall(cs.node, cs.scope); call != nil {
+			f.calls = append(f.calls, call)
+		}
+	}
+	return f
+}
+
+type comment struct {
+	start int
+	text  string
+}
+
+type callSite struct {
+	node  *sitter.Node
+	scope *scope
+}
+
+func lineStarts(src []byte) []int {
+	starts := []int{0}
+	for i, b := range src {
+		if b == '\n' {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// Line returns the zero-based line of byte offset off.
+func (f *File) Line(off int) int {
+	return sort.Search(len(f.lineStarts), func(i int) bool { return f.lineStarts[i] > off }) - 1
+}
+
+// LineStart returns the offset where line starts.
+func (f *File) LineStart(line int) int {
+	if line >= len(f.lineStarts) {
+		return len(f.Src)
+	}
+	return f.lineStarts[line]
+}
+
+// LineStarts returns the offset of every line start; callers must not change it.
+func (f *File) LineStarts() []int { return f.lineStarts }
+
+// Calls returns the mapped operator calls in source order.
+func (f *File) Calls() []*Call { return f.calls }
+
+func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
+	switch n.Type() {
+	case "import_statement", "import_from_statement":
+		f.imports = append(f.imports, addImport(sc, n, f.Src)...)
+		return
+	case "comment":
+		line := f.Line(int(n.StartByte()))
+		f.comments[line] = append(f.comments[line], comment{start: int(n.StartByte()), text: text(n, f.Src)})
+		return
+	case "function_definition":
+		if name := n.ChildByFieldName("name"); name != nil {
+			sc.add(&binding{kind: bindLocal, name: text(name, f.Src), pos: int(n.StartByte()), stmt: n})
+		}
+		inner := &scope{node: n, parent: sc, bindings: map[string][]*binding{}}
+		if params := n.ChildByFieldName("parameters"); params != nil {
+			f.addParameters(inner, params)
+			f.walkChildren(params, sc, calls)
+		}
+		if body := n.ChildByFieldName("body"); body != nil {
+			f.walk(body, inner, calls)
+		}
+		return
+	case "class_definition":
+		if name := n.ChildByFieldName("name"); name != nil {
+			sc.add(&binding{kind: bindLocal, name: text(name, f.Src), pos: int(n.StartByte()), stmt: n, node: n})
+		}
+	case "assignment", "augmented_assignment":
+		addTargets(sc, n.ChildByFieldName("left"), n, f.Src)
+	case "for_statement":
+		addTargets(sc, n.ChildByFieldName("left"), n, f.Src)
+	case "with_item":
+		if v := n.ChildByFieldName("value"); v != nil && v.Type() == "as_pattern" {
+			if alias := v.ChildByFieldName("alias"); alias != nil && alias.NamedChildCount() > 0 {
+				addTargets(sc, alias.NamedChild(0), n, f.Src)
+			}
+		}
+	case "call":
+		*calls = append(*calls, callSite{node: n, scope: sc})
+	case "identifier":
+		if f.isReference(n) {
+			name := text(n, f.Src)
+			f.identRefs[name] = append(f.identRefs[name], n)
+		}
+		return
+	}
+	f.walkChildren(n, sc, calls)
+}
+
+func (f *File) walkChildren(n *sitter.Node, sc *scope, calls *[]callSite) {
+	count := int(n.ChildCount())
+	for i := 0; i < count; i++ {
+		f.walk(n.Child(i), sc, calls)
+	}
+}
+
+func (f *File) addParameters(sc *scope, params *sitter.Node) {
+	for i := 0; i < int(params.NamedChildCount()); i++ {
+		p := params.NamedChild(i)
+		var id *sitter.Node
+		switch p.Type() {
+		case "identifier":
+			id = p
+		case "default_parameter", "typed_default_parameter":
+			id = p.ChildByFieldName("name")
+		case "typed_parameter", "list_splat_pattern", "dictionary_splat_pattern":
+			if p.NamedChildCount() > 0 {
+				id = p.NamedChild(0)
+			}
+		}
+		if id != nil && id.Type() == "identifier" {
+			sc.add(&binding{kind: bindLocal, name: text(id, f.Src), pos: int(params.StartByte()), stmt: params})
+		}
+	}
+}
+
+// isReference reports whether an identifier node reads or writes a variable,
+// as opposed to naming an attribute, a keyword argument or a definition.
+func (f *File) isReference(n *sitter.Node) bool {
+	parent := n.Parent()
+	if parent == nil {
+		return true
+	}
+	switch parent.Type() {
+	case "attribute":
+		return !fieldIs(n, "attribute")
+	case "keyword_argument":
+		return !fieldIs(n, "name")
+	case "function_definition", "class_definition":
+		return !fieldIs(n, "name")
+	case "dotted_name", "aliased_import", "import_statement", "import_from_statement", "parameters",
+		"default_parameter", "typed_parameter", "typed_default_parameter":
+		return false
+	}
+	return true
+}
+
+func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
+	fn := n.ChildByFieldName("function")
+	if fn == nil {
+		return nil
+	}
+	module, class, b, nameNode := f.resolveClass(fn, sc)
+	if b == nil {
+		return nil
+	}
+	m := f.registry.Lookup(module, class)
+	if m == nil {
+		return nil
+	}
+	call := &Call{
+		Mapping: m, Operator: m.Operator, Rule: mappings.RuleCode(m.Operator), Node: n,
+		CalleeStart: int(nameNode.StartByte()), CalleeEnd: int(nameNode.EndByte()),
+		Certain: !n.HasError() && !b.stmt.HasError() && !insideError(n),
+		binding: b, scope: sc,
+	}
+	if args := n.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
+		call.Positional, call.Keywords = callArguments(args, f.Src)
+	}
+	call.Stmt, call.Target = statementOf(n, f.Src)
+	return call
+}
+
+func insideError(n *sitter.Node) bool {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		if p.Type() == "ERROR" {
+			return true
+		}
+	}
+	return false
+}
+
+// statementOf returns the statement whose whole value is the call, and the
+// variable it is assigned to.
+func statementOf(call *sitter.Node, src []byte) (*sitter.Node, string) {
+	parent := call.Parent()
+	if parent == nil {
+		return nil, ""
+	}
+	switch parent.Type() {
+	case "expression_statement":
+		if parent.NamedChildCount() == 1 {
+			return parent, ""
+		}
+	case "assignment":
+		left := parent.ChildByFieldName("left")
+		if !sameNode(parent.ChildByFieldName("right"), call) || left == nil || left.Type() != "identifier" {
+			return nil, ""
+		}
+		stmt := parent.Parent()
+		if stmt != nil && stmt.Type() == "expression_statement" && stmt.NamedChildCount() == 1 {
+			return stmt, text(left, src)
+		}
+	}
+	return nil, ""
+}
+
+// resolveClass resolves a callee expression to the module and class it names.
+func (f *File) resolveClass(fn *sitter.Node, sc *scope) (module, class string, b *binding, nameNode *sitter.Node) {
+	pos := int(fn.StartByte())
+	switch fn.Type() {
+	case "identifier":
+		b = sc.lookup(text(fn, f.Src), pos)
+		if b == nil || b.kind != bindImportFrom {
+			return "", "", nil, nil
+		}
+		return b.module, b.attr, b, fn
+	case "attribute":
+		var parts []string
+		node := fn
+		for node.Type() == "attribute" {
+			attr := node.ChildByFieldName("attribute")
+			if attr == nil {
+				return "", "", nil, nil
+			}
+			parts = append(parts, text(attr, f.Src))
+			node = node.ChildByFieldName("object")
+			if node == nil {
+				return "", "", nil, nil
+			}
+		}
+		if node.Type() != "identifier" {
+			return "", "", nil, nil
+		}
+		b = sc.lookup(text(node, f.Src), pos)
+		if b == nil || b.kind == bindLocal {
+			return "", "", nil, nil
+		}
+		// parts is innermost-last reversed: a.b.C gives [C, b].
+		for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+			parts[i], parts[j] = parts[j], parts[i]
+		}
+		base := b.module
+		if b.kind == bindImportFrom {
+			base = b.module + "." + b.attr
+		}
+		mods := append([]string{base}, parts[:len(parts)-1]...)
+		return strings.Join(mods, "."), parts[len(parts)-1], b, fn.ChildByFieldName("attribute")
+	}
+	return "", "", nil, nil
+}
+
+// refsOutside returns the uses of name outside [start, end).
+func (f *File) refsOutside(name string, start, end int) []*sitter.Node {
+	var out []*sitter.Node
+	for _, n := range f.identRefs[name] {
+		if off := int(n.StartByte()); off < start || off >= end {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,54 @@
+// Package analysis finds Airflow operator calls in Python source with
+// tree-sitter and computes their findings, hovers and rewrites. It works in
+// byte offsets and never depends on the language server protocol.
+package analysis
+
+import (
+	"context"
+	"sync"
+
+	sitter "github.com/smacker/go-tree-sitter"
+	"github.com/smacker/go-tree-sitter/python"
+)
+
+var parserPool = sync.Pool{New: func() any {
+	p := sitter.NewParser()
+	p.SetLanguage(python.GetLanguage())
+	return p
+}}
+
+// Parse parses src. With a non-nil old tree that has already been edited to
+// match src (see sitter.Tree.Edit), the parse reuses its unchanged parts.
+func Parse(ctx context.Context, src []byte, old *sitter.Tree) (*sitter.Tree, error) {
+	p := parserPool.Get().(*sitter.Parser)
+	defer parserPool.Put(p)
+	return p.ParseCtx(ctx, old, src)
+}
+
+// MustParse parses src with no cancellation; it is for callers that own
+// the text and have no context, such as tests and the rewrite checks.
+func MustParse(src []byte) *sitter.Tree {
+	tree, err := Parse(context.Background(), src, nil)
+	if err != nil {
+		// ParseCtx fails only on cancellation, which cannot happen here.
+		panic(err)
+	}
+	return tree
+}
+
+func text(n *sitter.Node, src []byte) string {
+	return string(src[n.StartByte():n.EndByte()])
+}
+
+func sameNode(a, b *sitter.Node) bool {
+	return a != nil && b != nil && a.StartByte() == b.StartByte() && a.EndByte() == b.EndByte() && a.Type() == b.Type()
+}
+
+// fieldIs reports whether n is the child named field of its parent.
+func fieldIs(n *sitter.Node, field string) bool {
+	parent := n.Parent()
+	if parent == nil {
+		return false
+	}
+	return sameNode(parent.ChildByFieldName(field), n)
+}

@@ -1,0 +1,519 @@
+package analysis
+
+import (
+	"fmt"
+	"path"
+	"strconv"
+	"strings"
+)
+
+// buildPlan reads every argument of a KubernetesPodOperator call into a
+// flowPlan. Each argument lands somewhere in the plan, so its value appears
+// in the rewrite.
+func buildPlan(call *Call) *flowPlan {
+	p := &flowPlan{}
+	var cmds, arguments *Value
+	for _, kw := range call.Keywords {
+		v := kw.Value
+		switch kw.Name {
+		case "task_id":
+			if v.Kind != KindString {
+				p.review("task_id %s is computed at run time", displayValue(v))
+			} else {
+				p.taskID = v.Str
+			}
+		case "cmds":
+			cmds = v
+		case "arguments":
+			arguments = v
+		case "env_vars":
+			p.readEnv(v)
+		case "container_resources", "resources":
+			p.readResources(kw.Name, v)
+		case "is_delete_operator_pod":
+			p.readDeletePod(kw.Name, v)
+		case "on_finish_action":
+			p.readFinishAction(v)
+		case "retries":
+			p.decoratorArg(kw.Name, "retries", v)
+		case "retry_delay":
+			p.durationArg(kw.Name, "retry_delay_seconds", v)
+		case "execution_timeout":
+			p.durationArg(kw.Name, "timeout_seconds", v)
+		case "do_xcom_push", "xcom_push":
+			if v.Kind == KindBool && v.Str == "False" {
+				p.other = append(p.other, kw.Name+"=False: nothing to return")
+			} else {
+				p.other = append(p.other, fmt.Sprintf("%s=%s: return the result from the flow", kw.Name, displayValue(v)))
+				p.review("%s=%s: the flow must return what the container wrote to /airflow/xcom/return.json", kw.Name, displayValue(v))
+			}
+		default:
+			p.readGeneric(call.Operator, kw.Name, v)
+		}
+	}
+	p.readCommand(cmds, arguments)
+	return p
+}
+
+// checkRuntime lowers the fix when a value is only known at run time.
+func (p *flowPlan) checkRuntime(name string, v *Value) {
+	switch {
+	case v.HasJinja():
+		p.review("%s uses a Jinja template that Airflow rendered at run time: %s", name, displayValue(v))
+	case !v.Literal():
+		p.review("%s is computed at run time: %s", name, displayValue(v))
+	}
+}
+
+func (p *flowPlan) readGeneric(operator, name string, v *Value) {
+	info, ok := ParamFor(operator, name)
+	if !ok {
+		p.other = append(p.other, fmt.Sprintf("%s=%s: not a known %s argument", name, displayValue(v), operator))
+		p.review("%s is not a known %s argument", name, operator)
+		return
+	}
+	switch info.Dest {
+	case DestJobVariable:
+		if info.Target == "cluster_config" {
+			line := fmt.Sprintf("%s=%s", name, displayValue(v))
+			if info.Note != "" {
+				line += " (" + info.Note + ")"
+			}
+			p.cluster = append(p.cluster, line)
+			return
+		}
+		p.checkRuntime(name, v)
+		p.jobVar(info.Target, displayValue(v))
+	case DestTemplate:
+		p.checkRuntime(name, v)
+		line := fmt.Sprintf("%s: %s", info.Target, displayValue(v))
+		if info.Note != "" {
+			line += " (" + name + ": " + info.Note + ")"
+		} else {
+			line += " (" + name + ")"
+		}
+		p.template = append(p.template, keyValue{info.Target, line})
+	case DestNone:
+		p.noEquivalent = append(p.noEquivalent, fmt.Sprintf("%s=%s (%s)", name, displayValue(v), info.Note))
+	default:
+		line := fmt.Sprintf("%s=%s: %s %s", name, displayValue(v), info.Dest, info.Target)
+		if info.Note != "" {
+			line += " (" + info.Note + ")"
+		}
+		p.other = append(p.other, line)
+	}
+}
+
+func (p *flowPlan) readEnv(v *Value) {
+	p.checkRuntime("env_vars", v)
+	env := map[string]bool{}
+	var entries []string
+	add := func(name string, value *Value) {
+		if value.Kind == KindString && !value.HasJinja() {
+			entries = append(entries, jsonString(name)+": "+jsonString(value.Str))
+			p.addParam(name, value.Str)
+		} else {
+			entries = append(entries, jsonString(name)+": "+jsonString(displayValue(value)))
+		}
+		env[name] = true
+	}
+	switch v.Kind {
+	case KindDict:
+		for i, key := range v.Keys {
+			if key.Kind != KindString {
+				p.review("env_vars key %s is computed at run time", key.Text)
+				continue
+			}
+			add(key.Str, v.Items[i])
+		}
+	case KindList:
+		var fromRefs []string
+		for _, it := range v.Items {
+			if it.Kind != KindCall || !isKubernetesModel(it.Callee) {
+				p.review("env_vars item %s is not a V1EnvVar", displayValue(it))
+				continue
+			}
+			var name, value, valueFrom *Value
+			for _, kw := range it.Kwargs {
+				switch kw.Name {
+				case "name":
+					name = kw.Value
+				case "value":
+					value = kw.Value
+				case "value_from":
+					valueFrom = kw.Value
+				}
+			}
+			if name == nil && len(it.Args) > 0 {
+				name = it.Args[0]
+				if len(it.Args) > 1 {
+					value = it.Args[1]
+				}
+			}
+			switch {
+			case name == nil || name.Kind != KindString:
+				p.review("env_vars item %s has no literal name", displayValue(it))
+			case valueFrom != nil:
+				fromRefs = append(fromRefs, displayValue(it))
+			case value != nil:
+				add(name.Str, value)
+			default:
+				add(name.Str, &Value{Kind: KindString})
+			}
+		}
+		if len(fromRefs) > 0 {
+			p.template = append(p.template, keyValue{mainContainer + "/env", fmt.Sprintf("%s/env: [%s] (env_vars with value_from; list them in the manifest, not in the env job variable)", mainContainer, strings.Join(fromRefs, ", "))})
+		}
+	default:
+		p.jobVar("env", displayValue(v))
+		return
+	}
+	if len(entries) > 0 {
+		p.jobVar("env", "{"+strings.Join(entries, ", ")+"}")
+	}
+}
+
+// addParam makes an environment variable a flow parameter whose value the
+// flow exports again, so a run can override what the work pool sets.
+func (p *flowPlan) addParam(envName, value string) {
+	name := identifier(envName)
+	if name == "" {
+		name = "env_var"
+	}
+	base := name
+	for i := 2; p.hasParam(name); i++ {
+		name = fmt.Sprintf("%s_%d", base, i)
+	}
+	p.params = append(p.params, flowParam{name: name, envName: envName, defaultValue: value})
+}
+
+func (p *flowPlan) hasParam(name string) bool {
+	for _, q := range p.params {
+		if q.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceVariables maps a resources section and key to its job variable.
+var resourceVariables = map[string]string{
+	"requests.cpu": "cpu_request", "requests.memory": "memory_request",
+	"limits.cpu": "cpu_limit", "limits.memory": "memory_limit",
+}
+
+// legacyResourceKeys maps the keys of the dict form of the old resources
+// argument to their section and Kubernetes resource name.
+var legacyResourceKeys = map[string][2]string{
+	"request_cpu": {"requests", "cpu"}, "request_memory": {"requests", "memory"},
+	"request_ephemeral_storage": {"requests", "ephemeral-storage"},
+	"limit_cpu": {"limits", "cpu"}, "limit_memory": {"limits", "memory"},
+	"limit_ephemeral_storage": {"limits", "ephemeral-storage"}, "limit_gpu": {"limits", "nvidia.com/gpu"},
+}
+
+func (p *flowPlan) readResources(name string, v *Value) {
+	p.checkRuntime(name, v)
+	sections := map[string]*Value{}
+	switch v.Kind {
+	case KindCall:
+		for _, kw := range v.Kwargs {
+			sections[kw.Name] = kw.Value
+		}
+	case KindDict:
+		for i, key := range v.Keys {
+			if key.Kind != KindString {
+				continue
+			}
+			if legacy, ok := legacyResourceKeys[key.Str]; ok {
+				p.resource(name, legacy[0], legacy[1], v.Items[i])
+				continue
+			}
+			sections[key.Str] = v.Items[i]
+		}
+	default:
+		p.other = append(p.other, fmt.Sprintf("%s=%s: set cpu_request, cpu_limit, memory_request and memory_limit job variables", name, displayValue(v)))
+		return
+	}
+	for _, section := range []string{"requests", "limits"} {
+		sv, ok := sections[section]
+		if !ok {
+			continue
+		}
+		delete(sections, section)
+		if sv.Kind != KindDict {
+			p.template = append(p.template, keyValue{"resources", fmt.Sprintf("%s/resources/%s: %s (%s)", mainContainer, section, displayValue(sv), name)})
+			continue
+		}
+		for i, key := range sv.Keys {
+			if key.Kind != KindString {
+				p.review("%s.%s key %s is computed at run time", name, section, key.Text)
+				continue
+			}
+			p.resource(name, section, key.Str, sv.Items[i])
+		}
+	}
+	for _, key := range sortedKeys(sections) {
+		p.template = append(p.template, keyValue{"resources", fmt.Sprintf("%s/resources/%s: %s (%s)", mainContainer, camelCase(key), displayValue(sections[key]), name)})
+	}
+}
+
+func (p *flowPlan) resource(arg, section, resource string, v *Value) {
+	if jv, ok := resourceVariables[section+"."+resource]; ok {
+		p.jobVar(jv, displayValue(v))
+		return
+	}
+	p.template = append(p.template, keyValue{"resources", fmt.Sprintf("%s/resources/%s/%s: %s (%s)", mainContainer, section, resource, displayValue(v), arg)})
+}
+
+func (p *flowPlan) readDeletePod(name string, v *Value) {
+	switch {
+	case v.Kind == KindBool && v.Str == "True":
+		p.jobVar("finished_job_ttl", "0")
+		p.other = append(p.other, name+"=True: finished_job_ttl 0 deletes the finished Job")
+	case v.Kind == KindBool && v.Str == "False":
+		p.jobVar("finished_job_ttl", "null")
+		p.other = append(p.other, name+"=False: finished_job_ttl null keeps the finished Job")
+	default:
+		p.other = append(p.other, fmt.Sprintf("%s=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", name, displayValue(v)))
+		p.review("%s is computed at run time: %s", name, displayValue(v))
+	}
+}
+
+func (p *flowPlan) readFinishAction(v *Value) {
+	if v.Kind != KindString {
+		p.other = append(p.other, fmt.Sprintf("on_finish_action=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", displayValue(v)))
+		p.review("on_finish_action is computed at run time: %s", displayValue(v))
+		return
+	}
+	switch v.Str {
+	case "delete_pod", "delete_active_pod":
+		p.jobVar("finished_job_ttl", "0")
+		p.other = append(p.other, fmt.Sprintf("on_finish_action=%q: finished_job_ttl 0 deletes the finished Job", v.Str))
+	case "keep_pod":
+		p.jobVar("finished_job_ttl", "null")
+		p.other = append(p.other, `on_finish_action="keep_pod": finished_job_ttl null keeps the finished Job`)
+	case "delete_succeeded_pod":
+		p.jobVar("finished_job_ttl", "null")
+		p.noEquivalent = append(p.noEquivalent, `on_finish_action="delete_succeeded_pod" (one TTL applies to succeeded and failed Jobs; the Job is kept)`)
+	default:
+		p.other = append(p.other, fmt.Sprintf("on_finish_action=%q: not a known action", v.Str))
+		p.review("on_finish_action %q is not a known action", v.Str)
+	}
+}
+
+func (p *flowPlan) decoratorArg(name, flowArg string, v *Value) {
+	if v.Kind == KindNumber {
+		p.decorator = append(p.decorator, flowArg+"="+v.Text)
+		return
+	}
+	p.other = append(p.other, fmt.Sprintf("%s=%s: @flow(%s=...)", name, displayValue(v), flowArg))
+	p.review("%s is computed at run time: %s", name, displayValue(v))
+}
+
+// durationArg turns a literal timedelta(...) into whole seconds for @flow.
+func (p *flowPlan) durationArg(name, flowArg string, v *Value) {
+	if seconds, ok := timedeltaSeconds(v); ok {
+		p.decorator = append(p.decorator, flowArg+"="+strconv.FormatFloat(seconds, 'f', -1, 64))
+		return
+	}
+	if v.Kind == KindNumber {
+		p.decorator = append(p.decorator, flowArg+"="+v.Text)
+		return
+	}
+	p.other = append(p.other, fmt.Sprintf("%s=%s: @flow(%s=...)", name, displayValue(v), flowArg))
+	p.review("%s is not a literal timedelta: %s", name, displayValue(v))
+}
+
+var timedeltaUnits = map[string]float64{
+	"weeks": 604800, "days": 86400, "hours": 3600, "minutes": 60, "seconds": 1,
+	"milliseconds": 0.001, "microseconds": 0.000001,
+}
+
+func timedeltaSeconds(v *Value) (float64, bool) {
+	if v.Kind != KindCall || (v.Callee != "timedelta" && v.Callee != "datetime.timedelta") {
+		return 0, false
+	}
+	var total float64
+	positional := []string{"days", "seconds", "microseconds", "milliseconds", "minutes", "hours", "weeks"}
+	if len(v.Args) > len(positional) {
+		return 0, false
+	}
+	for i, a := range v.Args {
+		n, err := strconv.ParseFloat(strings.ReplaceAll(a.Str, "_", ""), 64)
+		if a.Kind != KindNumber || err != nil {
+			return 0, false
+		}
+		total += n * timedeltaUnits[positional[i]]
+	}
+	for _, kw := range v.Kwargs {
+		unit, ok := timedeltaUnits[kw.Name]
+		if !ok || kw.Value.Kind != KindNumber {
+			return 0, false
+		}
+		n, err := strconv.ParseFloat(strings.ReplaceAll(kw.Value.Str, "_", ""), 64)
+		if err != nil {
+			return 0, false
+		}
+		total += n * unit
+	}
+	return total, true
+}
+
+// readCommand turns cmds and arguments into the flow body. The work pool's
+// container must run Prefect's own runner, so the command can never become
+// the command job variable: python -c code becomes the body, python -m and
+// python SCRIPT run in-process through runpy, and any other command runs in
+// the flow's pod, which needs review.
+func (p *flowPlan) readCommand(cmds, arguments *Value) {
+	var argv []string
+	for _, part := range []struct {
+		name string
+		v    *Value
+	}{{"cmds", cmds}, {"arguments", arguments}} {
+		if part.v == nil {
+			continue
+		}
+		list, ok := part.v.StringList()
+		if !ok {
+			p.blocking = fmt.Sprintf("%s is not a list of string literals (%s); the command cannot become the flow body", part.name, displayValue(part.v))
+			return
+		}
+		argv = append(argv, list...)
+	}
+	if len(argv) == 0 {
+		p.blocking = "the call sets no cmds or arguments, so the pod ran its image's entrypoint, which Airshift cannot see"
+		return
+	}
+	for _, a := range argv {
+		if strings.Contains(a, "{{") || strings.Contains(a, "{%") {
+			p.review("the command uses a Jinja template that Airflow rendered at run time: %s", jsonString(a))
+			break
+		}
+	}
+	if isPython(argv[0]) {
+		rest := argv[1:]
+		for len(rest) > 0 && isPlainPythonFlag(rest[0]) {
+			rest = rest[1:]
+		}
+		if len(rest) >= 2 && rest[0] == "-c" {
+			p.pythonCode(rest[1], rest[2:])
+			return
+		}
+		if len(rest) >= 2 && rest[0] == "-m" {
+			p.imports = append(p.imports, "import runpy", "import sys")
+			p.body = append(p.body, "sys.argv = "+pyList(append([]string{rest[1]}, rest[2:]...)),
+				fmt.Sprintf("runpy.run_module(%s, run_name=\"__main__\", alter_sys=True)", pyString(rest[1])))
+			p.review("python -m %s now runs inside the flow's process; check how it exits and reads sys.argv", rest[1])
+			return
+		}
+		if len(rest) >= 1 && !strings.HasPrefix(rest[0], "-") {
+			p.imports = append(p.imports, "import runpy", "import sys")
+			p.body = append(p.body, "sys.argv = "+pyList(rest),
+				fmt.Sprintf("runpy.run_path(%s, run_name=\"__main__\")", pyString(rest[0])))
+			p.review("python %s now runs inside the flow's process; check how it exits and reads sys.argv", path.Base(rest[0]))
+			return
+		}
+	}
+	p.imports = append(p.imports, "import subprocess")
+	p.body = append(p.body, fmt.Sprintf("subprocess.run(%s, check=True)", pyList(argv)))
+	p.review("the command %s is not Python; it now runs in the flow's pod, so the work pool image needs it besides prefect", jsonString(argv[0]))
+}
+
+func isPython(exe string) bool {
+	base := path.Base(exe)
+	if base == "python" || base == "python3" {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(base, "python3."); ok {
+		_, err := strconv.Atoi(rest)
+		return err == nil
+	}
+	return false
+}
+
+// isPlainPythonFlag reports interpreter flags that do not change what runs.
+func isPlainPythonFlag(arg string) bool {
+	switch arg {
+	case "-u", "-B", "-O", "-OO", "-s", "-S", "-E", "-I", "-b", "-bb", "-q":
+		return true
+	}
+	return false
+}
+
+func (p *flowPlan) pythonCode(code string, extra []string) {
+	lines, ok := codeLines(code)
+	if !ok {
+		p.blocking = "the python -c code does not parse as Python, so it cannot become the flow body"
+		return
+	}
+	if len(extra) > 0 {
+		p.imports = append(p.imports, "import sys")
+		p.body = append(p.body, "sys.argv = "+pyList(append([]string{"-c"}, extra...)))
+	}
+	p.body = append(p.body, lines...)
+}
+
+// codeLines splits python -c code into body lines: one statement per line
+// for a one-line program, the dedented lines otherwise.
+func codeLines(code string) ([]string, bool) {
+	src := []byte(code)
+	tree := MustParse(src)
+	defer tree.Close()
+	root := tree.RootNode()
+	if root.HasError() {
+		return nil, false
+	}
+	if !strings.Contains(strings.TrimRight(code, "\n"), "\n") {
+		var out []string
+		for i := 0; i < int(root.NamedChildCount()); i++ {
+			out = append(out, strings.TrimSpace(text(root.NamedChild(i), src)))
+		}
+		if len(out) == 0 {
+			out = append(out, "pass")
+		}
+		return out, true
+	}
+	lines := strings.Split(strings.ReplaceAll(code, "\r\n", "\n"), "\n")
+	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
+		lines = lines[1:]
+	}
+	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+		lines = lines[:len(lines)-1]
+	}
+	prefix := ""
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if i == 0 || len(indent) < len(prefix) || !strings.HasPrefix(line, prefix) {
+			prefix = commonPrefix(prefix, indent, i == 0)
+		}
+	}
+	for i, line := range lines {
+		lines[i] = strings.TrimPrefix(line, prefix)
+	}
+	if len(lines) == 0 {
+		lines = []string{"pass"}
+	}
+	return lines, true
+}
+
+func commonPrefix(a, b string, first bool) string {
+	if first {
+		return b
+	}
+	n := 0
+	for n < len(a) && n < len(b) && a[n] == b[n] {
+		n++
+	}
+	return a[:n]
+}
+
+func pyList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = pyString(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
+}

@@ -1,0 +1,120 @@
+package analysis
+
+import (
+	"fmt"
+	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
+)
+
+// flowPlan collects what the rewrite of one KubernetesPodOperator call
+// writes: the deployment comment, the flow's decorator, parameters and body.
+type flowPlan struct {
+	taskID   string
+	flowName string
+	funcName string
+
+	jobVars   []keyValue
+	template  []keyValue
+	cluster   []string
+	other     []string
+	decorator []string // keyword arguments of @flow beyond name
+	params    []flowParam
+	body      []string
+	// imports are statements the body needs, placed at its top.
+	imports []string
+
+	reasons      []string
+	noEquivalent []string
+	// blocking is set when no fix can be offered at all.
+	blocking string
+}
+
+type keyValue struct {
+	key, value string
+}
+
+type flowParam struct {
+	name, envName, defaultValue string
+}
+
+func (p *flowPlan) review(format string, args ...any) {
+	p.reasons = append(p.reasons, fmt.Sprintf(format, args...))
+}
+
+func (p *flowPlan) jobVar(key, value string) {
+	for i := range p.jobVars {
+		if p.jobVars[i].key == key {
+			p.jobVars[i].value = value
+			return
+		}
+	}
+	p.jobVars = append(p.jobVars, keyValue{key, value})
+}
+
+// rewrite computes the fixes for one call, or the reason there are none.
+func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
+	if call.Operator != "KubernetesPodOperator" {
+		return nil, fmt.Sprintf("no automatic rewrite for %s yet; hover shows the mapping's example", call.Operator)
+	}
+	if call.Stmt == nil {
+		return nil, "the call is part of a larger expression; assign it to a variable first"
+	}
+	if len(call.Positional) > 0 {
+		return nil, "the call has positional arguments, which Airshift cannot name"
+	}
+	for _, kw := range call.Keywords {
+		if kw.IsSplat || kw.IsPosSplat {
+			return nil, fmt.Sprintf("arguments come from %s, which Airshift cannot read", strings.TrimSpace(f.textAt(kw.NameStart, kw.Value.End)))
+		}
+	}
+	if loop := enclosingLoop(call.Stmt); loop != "" {
+		return nil, fmt.Sprintf("the call runs inside a %s, once per iteration; make one parameterised flow by hand", loop)
+	}
+	plan := buildPlan(call)
+	if plan.blocking != "" {
+		return nil, plan.blocking
+	}
+	edits, deps, reason := placeFlow(f, call, plan, opts)
+	if reason != "" {
+		return nil, reason
+	}
+	fix := Fix{
+		Title:        fmt.Sprintf("Rewrite %s as Prefect flow %q on a Kubernetes work pool", call.Operator, plan.funcName),
+		Safety:       Safe,
+		Edits:        edits,
+		Reasons:      plan.reasons,
+		NoEquivalent: plan.noEquivalent,
+	}
+	if deps {
+		fix.Reasons = append(fix.Reasons, fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target))
+	}
+	if len(fix.Reasons) > 0 {
+		fix.Safety = NeedsReview
+		fix.Title += " (needs review)"
+	}
+	fix.Preferred = fix.Safety == Safe
+	if err := checkRewrite(f, fix.Edits); err != nil {
+		return nil, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
+	}
+	return []Fix{fix}, ""
+}
+
+func (f *File) textAt(start, end int) string {
+	return string(f.Src[start:end])
+}
+
+// enclosingLoop names the loop or comprehension around n, if any.
+func enclosingLoop(n *sitter.Node) string {
+	for p := n.Parent(); p != nil; p = p.Parent() {
+		switch p.Type() {
+		case "for_statement":
+			return "for loop"
+		case "while_statement":
+			return "while loop"
+		case "list_comprehension", "dictionary_comprehension", "set_comprehension", "generator_expression":
+			return "comprehension"
+		}
+	}
+	return ""
+}

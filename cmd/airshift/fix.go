@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/airshift/airshift/analysis"
+)
+
+func runFix(args []string, stdout, stderr io.Writer) int {
+	fs := newFlagSet("fix", stderr, "fix [flags] [PATH...]")
+	var common commonFlags
+	common.register(fs)
+	diff := fs.Bool("diff", false, "print a unified diff of the rewrites and write nothing")
+	unsafe := fs.Bool("unsafe-fixes", false, "also apply the rewrites marked as needing review")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitError
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	reg, mappingsOK := loadRegistry(common.mappings, stderr)
+	if reg == nil {
+		return exitError
+	}
+	files, errs := collectFiles(paths)
+	status := exitClean
+	for _, err := range errs {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		status = exitError
+	}
+	ctx := context.Background()
+	fixed, applied, remaining := 0, 0, 0
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			printErr(stderr, path, err)
+			status = exitError
+			continue
+		}
+		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: filepath.ToSlash(filepath.Clean(path))}
+		out, n, err := analysis.FixAll(ctx, src, reg, opts, *unsafe)
+		if err != nil {
+			printErr(stderr, path, err)
+			status = exitError
+			continue
+		}
+		left := analyzeSource(ctx, path, out, reg, opts)
+		remaining += len(left.findings)
+		if n == 0 {
+			continue
+		}
+		applied += n
+		fixed++
+		if *diff {
+			fmt.Fprint(stdout, unifiedDiff(path, src, out))
+			continue
+		}
+		if err := writeAtomic(path, out); err != nil {
+			printErr(stderr, path, err)
+			status = exitError
+		}
+	}
+	verb := "Applied"
+	if *diff {
+		verb = "Would apply"
+	}
+	fmt.Fprintf(stderr, "%s %d %s in %d %s; %d operator %s left.\n", verb, applied, plural(applied, "rewrite", "rewrites"),
+		fixed, plural(fixed, "file", "files"), remaining, plural(remaining, "call", "calls"))
+	if !mappingsOK {
+		status = exitError
+	}
+	if status == exitClean && remaining > 0 && !*diff {
+		status = exitFindings
+	}
+	if status == exitClean && *diff && (applied > 0 || remaining > 0) {
+		status = exitFindings
+	}
+	return status
+}
+
+// writeAtomic replaces path with data through a temporary file in the same
+// folder and a rename, keeping the file's permission bits, so a reader never
+// sees half a file and a failed write leaves the original intact.
+func writeAtomic(path string, data []byte) error {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".airshift-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

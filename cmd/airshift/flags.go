@@ -1,0 +1,78 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/airshift/airshift/mappings"
+)
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string { return strings.Join(*s, ",") }
+
+func (s *stringList) Set(v string) error {
+	*s = append(*s, v)
+	return nil
+}
+
+// commonFlags are the flags every subcommand takes.
+type commonFlags struct {
+	mappings stringList
+	workPool string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.Var(&c.mappings, "mappings", "extra mapping document or folder of documents (repeatable)")
+	fs.StringVar(&c.workPool, "work-pool", "", "Kubernetes work pool name used in rewrites (default \"kubernetes-pool\")")
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments, as in "airshift check dags/ --format json".
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return positional, nil
+		}
+		if args[0] == "--" {
+			return append(positional, args[1:]...), nil
+		}
+		positional = append(positional, args[0])
+		args = args[1:]
+	}
+}
+
+// loadRegistry loads the built-in mappings and the extra documents. A broken
+// extra document is reported and skipped; the others still load.
+func loadRegistry(paths []string, stderr io.Writer) (*mappings.Registry, bool) {
+	reg, err := mappings.Load(paths)
+	if reg == nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		return nil, false
+	}
+	if err != nil {
+		for _, line := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintf(stderr, "airshift: mapping skipped: %s\n", line)
+		}
+		return reg, false
+	}
+	return reg, true
+}
+
+func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: airshift %s\n\nFlags:\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/mappings"
+)
+
+// fileResult is the analysis of one file on disk.
+type fileResult struct {
+	path     string
+	src      []byte
+	findings []analysis.Finding
+	file     *analysis.File
+	err      error
+}
+
+// skippedDirs are folders a scan never enters.
+var skippedDirs = map[string]bool{
+	".git": true, ".hg": true, ".svn": true, "__pycache__": true, "node_modules": true,
+	".venv": true, "venv": true, ".tox": true, ".mypy_cache": true, ".ruff_cache": true,
+}
+
+// collectFiles expands folders into their *.py files. Paths named directly
+// are kept whatever their extension, as ruff does.
+func collectFiles(paths []string) ([]string, []error) {
+	var files []string
+	var errs []error
+	for _, p := range paths {
+		info, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if !info.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				errs = append(errs, err)
+				return nil
+			}
+			if d.IsDir() {
+				if path != p && skippedDirs[d.Name()] {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(d.Name(), ".py") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	sort.Strings(files)
+	return files, errs
+}
+
+// scanFiles analyses files on all cores and returns the results in the
+// order of files.
+func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, progress func(done int)) []fileResult {
+	results := make([]fileResult, len(files))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = analyzeFile(ctx, files[i], reg, opts)
+				if progress != nil {
+					mu.Lock()
+					done++
+					progress(done)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range files {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return results
+}
+
+func analyzeFile(ctx context.Context, path string, reg *mappings.Registry, opts analysis.Options) fileResult {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return fileResult{path: path, err: err}
+	}
+	return analyzeSource(ctx, path, src, reg, opts)
+}
+
+// analyzeSource analyses src as the content of path.
+func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.Registry, opts analysis.Options) fileResult {
+	tree, err := analysis.Parse(ctx, src, nil)
+	if err != nil {
+		return fileResult{path: path, err: err}
+	}
+	opts.Entrypoint = filepath.ToSlash(filepath.Clean(path))
+	f := analysis.NewFile(src, tree, reg)
+	res := analysis.Analyze(f, opts)
+	return fileResult{path: path, src: src, findings: res.Findings, file: f}
+}
+
+// location is a 1-based row and a 1-based column counted in characters,
+// as ruff reports them.
+type location struct {
+	Row    int `json:"row"`
+	Column int `json:"column"`
+}
+
+func locate(f *analysis.File, off int) location {
+	line := f.Line(off)
+	start := f.LineStart(line)
+	col := utf8.RuneCount(f.Src[start:off]) + 1
+	return location{Row: line + 1, Column: col}
+}
+
+func printErr(stderr interface{ Write([]byte) (int, error) }, path string, err error) {
+	fmt.Fprintf(stderr, "airshift: %s: %v\n", path, err)
+}

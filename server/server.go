@@ -1,0 +1,312 @@
+// Package server is Airshift's language server: the LSP lifecycle, the
+// document store, diagnostics, hover and code actions. It speaks protocol
+// types and hands byte offsets to the analysis package.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+	"go.uber.org/zap"
+
+	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/mappings"
+)
+
+// Options configure a server before it starts.
+type Options struct {
+	Logger *zap.Logger
+	// Mappings are extra mapping paths from the command line; settings from
+	// the client add to them.
+	Mappings []string
+	Version  string
+	// Debounce is the delay between an edit and its diagnostics. Zero
+	// selects DefaultDebounce.
+	Debounce time.Duration
+}
+
+// DefaultDebounce coalesces the didChange notifications of one burst of
+// typing: editors send one per keystroke, a few milliseconds apart, while a
+// person types a key every 100 ms or more, so 30 ms keeps diagnostics
+// visibly instant and skips analyses nobody would see.
+const DefaultDebounce = 30 * time.Millisecond
+
+// Server implements protocol.Server for Airshift.
+type Server struct {
+	protocol.UnimplementedServer
+
+	log      *zap.Logger
+	opts     Options
+	conn     jsonrpc2.Conn
+	client   protocol.Client
+	docs     *documents
+	debounce time.Duration
+	// lifetime is the connection-lifetime context for background work.
+	lifetime context.Context
+
+	// state is one of stateNew, stateRunning, stateShutDown.
+	state atomic.Int32
+
+	// mu guards the fields below, which initialize and configuration
+	// changes write.
+	mu           sync.Mutex
+	utf8         bool
+	pullDiags    bool
+	resolveEdits bool
+	root         string
+	settings     settings
+	registry     *mappings.Registry
+
+	diags *diagnostics
+}
+
+const (
+	stateNew int32 = iota
+	stateRunning
+	stateShutDown
+)
+
+// Run serves the protocol on rwc until the client sends exit or the stream
+// closes. It returns nil after a shutdown request and an exit notification,
+// and an error when the client went away or exited without shutting down.
+func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = zap.NewNop()
+	}
+	s := &Server{log: opts.Logger, opts: opts, docs: newDocuments(), debounce: opts.Debounce}
+	if s.debounce == 0 {
+		s.debounce = DefaultDebounce
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.lifetime = ctx
+	s.diags = newDiagnostics(s)
+	reg, err := mappings.Load(opts.Mappings)
+	if reg == nil {
+		return err
+	}
+	if err != nil {
+		s.log.Warn("some mapping documents failed to load", zap.Error(err))
+	}
+	s.registry = reg
+
+	s.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(rwc), jsonrpc2.WithCodec(lspCodec{}))
+	s.client = protocol.ClientDispatcher(s.conn)
+	s.conn.Go(ctx, protocol.CancelHandler(s.handle))
+	s.log.Info("airshift language server started", zap.String("version", opts.Version))
+	select {
+	case <-s.conn.Done():
+	case <-ctx.Done():
+		_ = s.conn.Close()
+		<-s.conn.Done()
+	}
+	s.diags.stop()
+	clean := s.state.Load() == stateShutDown
+	s.log.Info("airshift language server stopped", zap.Bool("after_shutdown", clean))
+	if !clean {
+		return errors.New("the client exited or disconnected without a shutdown request")
+	}
+	return nil
+}
+
+// lspCodec marshals messages with the protocol package's union-aware JSON,
+// which its own codec does as well but does not export.
+type lspCodec struct{}
+
+func (lspCodec) Marshal(v any) ([]byte, error)      { return protocol.Marshal(v) }
+func (lspCodec) Unmarshal(data []byte, v any) error { return protocol.Unmarshal(data, v) }
+
+// handle runs notifications inline, in the order they arrive, so that edits
+// apply in sequence, and releases requests to run concurrently. It keeps the
+// connection alive: a panic becomes an internal error for a request and a
+// log line for a notification, and a notification never returns an error,
+// because either would close the connection.
+func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
+	method := req.Method()
+	isCall := req.IsCall()
+	if isCall {
+		jsonrpc2.Async(ctx)
+	}
+	start := time.Now()
+	defer func() {
+		if r := recover(); r != nil {
+			s.log.Error("handler panicked", zap.String("method", method), zap.Any("panic", r), zap.ByteString("stack", debug.Stack()))
+			result = nil
+			err = nil
+			if isCall {
+				err = fmt.Errorf("%w: %s failed inside the server; see its log", jsonrpc2.ErrInternal, method)
+			}
+		}
+		if !isCall && err != nil {
+			s.log.Warn("notification failed", zap.String("method", method), zap.Error(err))
+			err = nil
+		}
+		if isCall && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jsonrpc2.ErrMethodNotFound) {
+			s.log.Warn("request failed", zap.String("method", method), zap.Error(err))
+		}
+		s.log.Debug("handled", zap.String("method", method), zap.Duration("duration", time.Since(start)))
+	}()
+
+	switch s.state.Load() {
+	case stateNew:
+		if method == protocol.MethodExit {
+			break
+		}
+		if method != protocol.MethodInitialize {
+			if isCall {
+				return nil, jsonrpc2.NewError(jsonrpc2.ServerNotInitialized, "the server is not initialized; send initialize first")
+			}
+			return nil, nil
+		}
+	case stateRunning:
+		if method == protocol.MethodInitialize {
+			return nil, fmt.Errorf("%w: initialize was already sent", jsonrpc2.ErrInvalidRequest)
+		}
+	case stateShutDown:
+		if method != protocol.MethodExit && isCall {
+			return nil, fmt.Errorf("%w: the server is shut down; only exit is accepted", jsonrpc2.ErrInvalidRequest)
+		}
+	}
+	return protocol.ServerHandler(s, nil)(ctx, req)
+}
+
+// Initialize records what the client supports and answers with the
+// server's capabilities.
+func (s *Server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+	caps := params.Capabilities
+	utf8 := false
+	if caps.General != nil {
+		for _, enc := range caps.General.PositionEncodings {
+			if enc == protocol.PositionEncodingKindUTF8 {
+				utf8 = true
+			}
+		}
+	}
+	pull := caps.TextDocument != nil && caps.TextDocument.Diagnostic != nil
+	resolve := false
+	if caps.TextDocument != nil && caps.TextDocument.CodeAction != nil {
+		for _, p := range caps.TextDocument.CodeAction.ResolveSupport.Properties {
+			if p == "edit" {
+				resolve = true
+			}
+		}
+	}
+	root := rootPath(params)
+	var st settings
+	if len(params.InitializationOptions) > 0 {
+		if err := st.decode(params.InitializationOptions); err != nil {
+			return nil, fmt.Errorf("%w: initializationOptions: %v", jsonrpc2.ErrInvalidParams, err)
+		}
+	}
+	s.mu.Lock()
+	s.utf8, s.pullDiags, s.resolveEdits, s.root = utf8, pull, resolve, root
+	s.mu.Unlock()
+	s.applySettings(st)
+	s.state.Store(stateRunning)
+	s.log.Info("initialized",
+		zap.String("client", params.ClientInfo.Name), zap.Bool("utf8", utf8),
+		zap.Bool("pull_diagnostics", pull), zap.String("root", root))
+
+	encoding := protocol.PositionEncodingKindUTF16
+	if utf8 {
+		encoding = protocol.PositionEncodingKindUTF8
+	}
+	openClose := true
+	change := protocol.TextDocumentSyncKindIncremental
+	result := &protocol.InitializeResult{
+		Capabilities: protocol.ServerCapabilities{
+			PositionEncoding: encoding,
+			TextDocumentSync: &protocol.TextDocumentSyncOptions{OpenClose: &openClose, Change: &change},
+			HoverProvider:    protocol.Boolean(true),
+			CodeActionProvider: &protocol.CodeActionOptions{
+				CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix, protocol.CodeActionKindSourceFixAll},
+				ResolveProvider: &resolve,
+			},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{commandFixAll}},
+		},
+		ServerInfo: protocol.ServerInfo{Name: "airshift", Version: protocol.NewOptional(s.opts.Version)},
+	}
+	if pull {
+		id := "airshift"
+		result.Capabilities.DiagnosticProvider = &protocol.DiagnosticOptions{Identifier: &id}
+	}
+	return result, nil
+}
+
+// rootPath returns the workspace root folder: the first workspace folder,
+// else rootUri, else rootPath.
+func rootPath(params *protocol.InitializeParams) string {
+	if folders, ok := params.WorkspaceFolders.Get(); ok && len(folders) > 0 {
+		return uriPath(folders[0].URI)
+	}
+	if params.RootURI != nil {
+		return uriPath(*params.RootURI)
+	}
+	if p, ok := params.RootPath.Get(); ok {
+		return p
+	}
+	return ""
+}
+
+func uriPath(u uri.URI) string {
+	if u.Scheme() != "file" {
+		return ""
+	}
+	return u.Path()
+}
+
+// Initialized needs no work: settings came with initialize.
+func (s *Server) Initialized(context.Context, *protocol.InitializedParams) error { return nil }
+
+// Shutdown stops background work; the process ends at exit.
+func (s *Server) Shutdown(context.Context) error {
+	s.state.Store(stateShutDown)
+	s.diags.stop()
+	return nil
+}
+
+// Exit closes the connection, which ends Run.
+func (s *Server) Exit(context.Context) error {
+	go func() {
+		// Closing from inside the handler would wait on the read loop that
+		// runs this handler.
+		_ = s.conn.Close()
+	}()
+	return nil
+}
+
+// current returns the settings and registry in effect.
+func (s *Server) current() (settings, *mappings.Registry, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.settings, s.registry, s.utf8
+}
+
+func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
+	st, _, _ := s.current()
+	s.mu.Lock()
+	root := s.root
+	s.mu.Unlock()
+	return analysis.Options{WorkPool: st.WorkPool, Entrypoint: entrypoint(root, uriPath(snap.uri))}
+}
+
+// analyze returns the analysis of snap with the current registry.
+func (s *Server) analyze(snap *snapshot) *analysis.Result {
+	_, reg, _ := s.current()
+	return snap.analyze(reg, s.analysisOptions(snap))
+}
+
+func rawJSON(v any) protocol.LSPAny {
+	data, _ := json.Marshal(v)
+	return data
+}
