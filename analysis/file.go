@@ -22,7 +22,7 @@ type File struct {
 	calls      []*Call
 	imports    []*binding
 	identRefs  map[string][]*sitter.Node // name -> identifier nodes that use it
-	comments   map[int][]comment // line index -> comments on that line
+	comments   map[int][]comment         // line index -> comments on that line
 	lineStarts []int
 	registry   *mappings.Registry
 }
@@ -236,9 +236,70 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 	}
 	if args := n.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
 		call.Positional, call.Keywords = callArguments(args, f.Src)
+		for i := range call.Keywords {
+			call.Keywords[i].Value = f.resolveConstants(call.Keywords[i].Value, sc)
+		}
 	}
 	call.Stmt, call.Target = statementOf(n, f.Src)
 	return call
+}
+
+// resolveConstants replaces names that refer to module-level constants,
+// such as IMAGE = "repo/app:1.0", with the constant's literal value. A name
+// assigned more than once, or bound in a function, stays a name.
+func (f *File) resolveConstants(v *Value, sc *scope) *Value {
+	switch v.Kind {
+	case KindName:
+		if strings.Contains(v.Text, ".") {
+			return v
+		}
+		b := sc.lookup(v.Text, v.Start)
+		if b == nil || b.kind != bindLocal || len(f.module.bindings[v.Text]) != 1 || f.module.bindings[v.Text][0] != b {
+			return v
+		}
+		constant := f.constantValue(b)
+		if constant == nil {
+			return v
+		}
+		resolved := *constant
+		resolved.Start, resolved.End, resolved.Text = v.Start, v.End, v.Text
+		return &resolved
+	case KindList, KindDict:
+		for i := range v.Items {
+			v.Items[i] = f.resolveConstants(v.Items[i], sc)
+		}
+		for i := range v.Keys {
+			v.Keys[i] = f.resolveConstants(v.Keys[i], sc)
+		}
+	case KindCall:
+		for i := range v.Kwargs {
+			v.Kwargs[i].Value = f.resolveConstants(v.Kwargs[i].Value, sc)
+		}
+	}
+	return v
+}
+
+// constantValue returns the literal assigned by a module-level
+// "NAME = literal" statement, or nil.
+func (f *File) constantValue(b *binding) *Value {
+	stmt := b.stmt
+	if stmt == nil || stmt.Type() != "assignment" {
+		return nil
+	}
+	parent := stmt.Parent()
+	if parent == nil || parent.Type() != "expression_statement" || parent.Parent() == nil || parent.Parent().Type() != "module" {
+		return nil
+	}
+	right := stmt.ChildByFieldName("right")
+	left := stmt.ChildByFieldName("left")
+	if right == nil || left == nil || left.Type() != "identifier" {
+		return nil
+	}
+	v := newValue(right, f.Src)
+	if !v.Literal() || v.Kind == KindCall {
+		return nil
+	}
+	return v
 }
 
 func insideError(n *sitter.Node) bool {

@@ -70,6 +70,11 @@ func (r *remover) edits() []Edit {
 		sort.Slice(list, func(i, j int) bool { return list[i].stmt.StartByte() < list[j].stmt.StartByte() })
 		for i, rm := range list {
 			start, end := r.f.lineSpan(rm.stmt)
+			if rm.replacement == "" && r.f.blankLine(r.f.Line(start)-1) && r.f.blankLine(r.f.Line(end)) {
+				// Between two blank lines, take one of them along so the
+				// gap does not grow.
+				end = r.f.LineStart(r.f.Line(end) + 1)
+			}
 			text := rm.replacement
 			if emptied && i == len(list)-1 {
 				text += r.f.indentOf(rm.stmt) + "pass" + r.eol
@@ -78,6 +83,14 @@ func (r *remover) edits() []Edit {
 		}
 	}
 	return out
+}
+
+// blankLine reports whether line exists and holds only whitespace.
+func (f *File) blankLine(line int) bool {
+	if line < 0 || line >= len(f.lineStarts) || f.LineStart(line) >= len(f.Src) {
+		return false
+	}
+	return strings.TrimSpace(string(f.Src[f.LineStart(line):f.LineStart(line+1)])) == ""
 }
 
 func countStatements(block *sitter.Node) int {
@@ -281,6 +294,9 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	section("Other arguments:", p.other)
 	section("No Prefect equivalent:", p.noEquivalent)
 	section("Comments from the original call:", comments)
+	if len(p.command) > 0 {
+		add("# The pod ran %s; the flow body below does the same work.", jsonList(p.command))
+	}
 
 	decorator := append([]string{"name=" + pyString(p.flowName)}, p.decorator...)
 	add("@flow(%s)", strings.Join(decorator, ", "))
@@ -313,6 +329,14 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 		lines = append(lines, unit+line)
 	}
 	return strings.Join(lines, eol) + eol
+}
+
+func jsonList(items []string) string {
+	quoted := make([]string, len(items))
+	for i, s := range items {
+		quoted[i] = jsonString(s)
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 func uniqueStrings(list []string) []string {

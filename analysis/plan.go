@@ -207,7 +207,7 @@ var resourceVariables = map[string]string{
 var legacyResourceKeys = map[string][2]string{
 	"request_cpu": {"requests", "cpu"}, "request_memory": {"requests", "memory"},
 	"request_ephemeral_storage": {"requests", "ephemeral-storage"},
-	"limit_cpu": {"limits", "cpu"}, "limit_memory": {"limits", "memory"},
+	"limit_cpu":                 {"limits", "cpu"}, "limit_memory": {"limits", "memory"},
 	"limit_ephemeral_storage": {"limits", "ephemeral-storage"}, "limit_gpu": {"limits", "nvidia.com/gpu"},
 }
 
@@ -384,6 +384,7 @@ func (p *flowPlan) readCommand(cmds, arguments *Value) {
 		p.blocking = "the call sets no cmds or arguments, so the pod ran its image's entrypoint, which Airshift cannot see"
 		return
 	}
+	p.command = argv
 	for _, a := range argv {
 		if strings.Contains(a, "{{") || strings.Contains(a, "{%") {
 			p.review("the command uses a Jinja template that Airflow rendered at run time: %s", jsonString(a))

@@ -21,6 +21,8 @@ type flowPlan struct {
 	decorator []string // keyword arguments of @flow beyond name
 	params    []flowParam
 	body      []string
+	// command is the pod's command line, cmds followed by arguments.
+	command []string
 	// imports are statements the body needs, placed at its top.
 	imports []string
 

@@ -87,6 +87,9 @@ func parseMarkdown(path string, data []byte) (*Document, error) {
 			return nil, err
 		}
 	}
+	if p.section != nil && p.section.fenced {
+		return nil, p.errorf(p.section.fenceAt, "code block is never closed")
+	}
 	if p.section != nil {
 		return nil, p.errorf(p.section.startsAt, "section %q has no {%% endsection %%}", p.section.name)
 	}

@@ -1,0 +1,214 @@
+package analysis
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/airshift/airshift/mappings"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
+
+func builtinRegistry(t *testing.T) *mappings.Registry {
+	t.Helper()
+	reg, err := mappings.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
+}
+
+func analyzeSource(t *testing.T, reg *mappings.Registry, name string, src []byte) *Result {
+	t.Helper()
+	tree := MustParse(src)
+	t.Cleanup(tree.Close)
+	return Analyze(NewFile(src, tree, reg), Options{Entrypoint: name})
+}
+
+// describeFindings renders findings one per line, with each fix's safety
+// and message or the reason no fix is offered.
+func describeFindings(res *Result) string {
+	var b strings.Builder
+	f := res.File
+	for _, fd := range res.Findings {
+		line := f.Line(fd.Start)
+		col := fd.Start - f.LineStart(line)
+		fmt.Fprintf(&b, "%d:%d %s %s\n", line+1, col+1, fd.Rule, fd.Message)
+		for _, rel := range fd.Related {
+			fmt.Fprintf(&b, "  related %d: %s\n", f.Line(rel.Start)+1, rel.Message)
+		}
+		for _, fx := range fd.Fixes {
+			fmt.Fprintf(&b, "  fix (%s, preferred=%v): %s\n", fx.Safety, fx.Preferred, fx.Message())
+		}
+		if fd.NoFixReason != "" {
+			fmt.Fprintf(&b, "  no fix: %s\n", fd.NoFixReason)
+		}
+	}
+	return b.String()
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./analysis -update to create it)", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the output (go test ./analysis -update rewrites it):\n--- got\n%s", path, got)
+	}
+}
+
+// TestExampleDAGs checks, for each example DAG, the findings and the file
+// rewritten with every fix, against golden files; and that the rewrite
+// parses, keeps the line endings, loses no argument value and is a fixed
+// point.
+func TestExampleDAGs(t *testing.T) {
+	reg := builtinRegistry(t)
+	files, err := filepath.Glob("../testdata/dags/*.py")
+	if err != nil || len(files) < 10 {
+		t.Fatalf("found %d example DAGs (%v), want at least 10", len(files), err)
+	}
+	total := 0
+	for _, path := range files {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := analyzeSource(t, reg, name, src)
+			total += len(res.Findings)
+			checkGolden(t, filepath.Join("../testdata/golden", name+".findings"), []byte(describeFindings(res)))
+
+			out, n, err := FixAll(context.Background(), src, reg, Options{Entrypoint: name}, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join("../testdata/golden", name+".fixed"), out)
+			if n == 0 {
+				return
+			}
+			checkRewritten(t, reg, name, src, out)
+		})
+	}
+	if total != 27 {
+		t.Errorf("found %d calls in the example DAGs, want the 27 that testdata/dags/README.md lists", total)
+	}
+}
+
+func checkRewritten(t *testing.T, reg *mappings.Registry, name string, src, out []byte) {
+	t.Helper()
+	tree := MustParse(out)
+	defer tree.Close()
+	if tree.RootNode().HasError() {
+		t.Errorf("the rewritten file has syntax errors")
+	}
+	crlf := strings.Contains(string(src), "\r\n")
+	for i, line := range strings.SplitAfter(string(out), "\n") {
+		if strings.HasSuffix(line, "\n") && strings.HasSuffix(line, "\r\n") != crlf {
+			t.Errorf("line %d of the rewrite has a different line ending than the original: %q", i+1, line)
+			break
+		}
+	}
+	again, n, err := FixAll(context.Background(), out, reg, Options{Entrypoint: name}, true)
+	if err != nil || n != 0 || string(again) != string(out) {
+		t.Errorf("a second fix run applied %d more fixes (err %v)", n, err)
+	}
+	for _, missing := range lostValues(t, reg, name, src, out) {
+		t.Errorf("the rewrite lost the value %s", missing)
+	}
+	pythonCompiles(t, out)
+}
+
+// lostValues returns every literal inside the arguments of rewritten calls
+// that appears nowhere in the output, neither as written nor as JSON.
+func lostValues(t *testing.T, reg *mappings.Registry, name string, src, out []byte) []string {
+	t.Helper()
+	res := analyzeSource(t, reg, name, src)
+	text := string(out)
+	var lost []string
+	for _, fd := range res.Findings {
+		if len(fd.Fixes) == 0 {
+			continue
+		}
+		for _, kw := range fd.Call.Keywords {
+			values := atoms(kw.Value)
+			if (kw.Name == "container_resources" || kw.Name == "resources") && kw.Value.Kind == KindDict {
+				// The section keys (requests, limits) become part of the
+				// job variable names, such as cpu_request.
+				values = nil
+				for _, it := range kw.Value.Items {
+					values = append(values, atoms(it)...)
+				}
+			}
+			for _, atom := range values {
+				// JSON renders True as true, and strings with escapes.
+				if !strings.Contains(text, atom) && !strings.Contains(text, strings.ToLower(atom)) && !strings.Contains(text, strings.Trim(jsonString(atom), `"`)) {
+					lost = append(lost, fmt.Sprintf("%q of %s", atom, kw.Name))
+				}
+			}
+		}
+	}
+	return lost
+}
+
+// atoms lists the strings, numbers and names inside a value.
+func atoms(v *Value) []string {
+	switch v.Kind {
+	case KindString:
+		if v.Str == "" {
+			return nil
+		}
+		return []string{v.Str}
+	case KindNumber, KindName:
+		return []string{v.Text}
+	case KindBool:
+		return []string{v.Str}
+	case KindList, KindDict:
+		var out []string
+		for _, k := range v.Keys {
+			out = append(out, atoms(k)...)
+		}
+		for _, it := range v.Items {
+			out = append(out, atoms(it)...)
+		}
+		return out
+	case KindCall:
+		var out []string
+		for _, a := range v.Args {
+			out = append(out, atoms(a)...)
+		}
+		for _, kw := range v.Kwargs {
+			out = append(out, atoms(kw.Value)...)
+		}
+		return out
+	}
+	return []string{strings.Join(strings.Fields(v.Text), " ")}
+}
+
+// pythonCompiles checks src with python3's compiler where python3 exists.
+func pythonCompiles(t *testing.T, src []byte) {
+	t.Helper()
+	python, err := exec.LookPath("python3")
+	if err != nil {
+		t.Log("python3 not found; only the tree-sitter parse check ran")
+		return
+	}
+	cmd := exec.Command(python, "-c", "import sys; compile(sys.stdin.buffer.read(), 'rewritten.py', 'exec')")
+	cmd.Stdin = strings.NewReader(string(src))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("python3 rejects the rewrite: %v\n%s", err, out)
+	}
+}
