@@ -360,10 +360,10 @@ func timedeltaSeconds(v *Value) (float64, bool) {
 }
 
 // readCommand turns cmds and arguments into the flow body. The work pool's
-// container must run Prefect's own runner, so the command can never become
-// the command job variable: python -c code becomes the body, python -m and
-// python SCRIPT run in-process through runpy, and any other command runs in
-// the flow's pod, which needs review.
+// container must run Prefect's own runner, so the command never becomes the
+// command job variable. Instead python -c code becomes the body, and python
+// -m and python SCRIPT run in-process through runpy. Any other command runs
+// in the flow's pod, which needs review.
 func (p *flowPlan) readCommand(cmds, arguments *Value) {
 	var argv []string
 	for _, part := range []struct {

@@ -35,10 +35,10 @@ type Options struct {
 	Debounce time.Duration
 }
 
-// DefaultDebounce coalesces the didChange notifications of one burst of
-// typing: editors send one per keystroke, a few milliseconds apart, while a
-// person types a key every 100 ms or more, so 30 ms keeps diagnostics
-// visibly instant and skips analyses nobody would see.
+// DefaultDebounce is the delay between an edit and its analysis. Changes
+// that arrive within it, such as the several edits of an undo, a paste or a
+// multi-cursor change, cost one analysis. 30 ms stays well below the delay
+// a person notices.
 const DefaultDebounce = 30 * time.Millisecond
 
 // Server implements protocol.Server for Airshift.
@@ -180,8 +180,8 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 	return protocol.ServerHandler(s, nil)(ctx, req)
 }
 
-// Initialize records what the client supports and answers with the
-// server's capabilities.
+// Initialize records what the client supports and returns the server's
+// capabilities.
 func (s *Server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
 	caps := params.Capabilities
 	utf8 := false
