@@ -19,6 +19,8 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/zap/zaptest"
+
+	"github.com/airshift/airshift/analysis"
 )
 
 // eventTimeout bounds every wait for a server notification. Waits end as
@@ -98,6 +100,8 @@ func (c *recordingClient) waitFor(t *testing.T, what string, cond func() bool) {
 type harness struct {
 	t      *testing.T
 	server protocol.Server
+	// impl is the server under test, for checks of its internal state.
+	impl   *Server
 	client *recordingClient
 	conn   jsonrpc2.Conn
 	done   chan error
@@ -116,7 +120,12 @@ func startServer(t *testing.T, opts Options) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	h := &harness{t: t, client: newRecordingClient(), done: make(chan error, 1)}
-	go func() { h.done <- Run(ctx, serverEnd, opts) }()
+	srv, err := newServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.impl = srv
+	go func() { h.done <- srv.serve(ctx, serverEnd) }()
 	h.ctx, h.conn, h.server = protocol.NewClient(ctx, h.client, jsonrpc2.NewStream(clientEnd))
 	t.Cleanup(func() {
 		cancel()
@@ -275,4 +284,31 @@ func (h *harness) applyEdits(text string, edits []protocol.TextEdit) (string, []
 		changes = append(changes, &protocol.TextDocumentContentChangePartial{Range: e.Range, Text: e.NewText})
 	}
 	return text, changes
+}
+
+// serverSnapshot reaches into the server for its stored snapshot; tests of
+// the document store use it after waiting for a diagnostics publish.
+func (h *harness) serverSnapshot(u uri.URI) *snapshot {
+	h.t.Helper()
+	snap := h.impl.docs.get(u)
+	if snap == nil {
+		h.t.Fatalf("%s is not open on the server", u)
+	}
+	return snap
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func analysisTree(t *testing.T, text []byte) string {
+	t.Helper()
+	tree := analysis.MustParse(text)
+	defer tree.Close()
+	return tree.RootNode().String()
 }

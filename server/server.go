@@ -80,6 +80,14 @@ const (
 // closes. It returns nil after a shutdown request and an exit notification,
 // and an error when the client went away or exited without shutting down.
 func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
+	s, err := newServer(opts)
+	if err != nil {
+		return err
+	}
+	return s.serve(ctx, rwc)
+}
+
+func newServer(opts Options) (*Server, error) {
 	if opts.Logger == nil {
 		opts.Logger = zap.NewNop()
 	}
@@ -87,23 +95,27 @@ func Run(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	if s.debounce == 0 {
 		s.debounce = DefaultDebounce
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	s.lifetime = ctx
-	s.diags = newDiagnostics(s)
 	reg, err := mappings.Load(opts.Mappings)
 	if reg == nil {
-		return err
+		return nil, err
 	}
 	if err != nil {
 		s.log.Warn("some mapping documents failed to load", zap.Error(err))
 	}
 	s.registry = reg
+	return s, nil
+}
+
+func (s *Server) serve(ctx context.Context, rwc io.ReadWriteCloser) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s.lifetime = ctx
+	s.diags = newDiagnostics(s)
 
 	s.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(rwc), jsonrpc2.WithCodec(lspCodec{}))
 	s.client = protocol.ClientDispatcher(s.conn)
 	s.conn.Go(ctx, protocol.CancelHandler(s.handle))
-	s.log.Info("airshift language server started", zap.String("version", opts.Version))
+	s.log.Info("airshift language server started", zap.String("version", s.opts.Version))
 	select {
 	case <-s.conn.Done():
 	case <-ctx.Done():
