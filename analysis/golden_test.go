@@ -212,3 +212,39 @@ func pythonCompiles(t *testing.T, src []byte) {
 		t.Errorf("python3 rejects the rewrite: %v\n%s", err, out)
 	}
 }
+
+// TestMappingExampleRewrite rewrites the before example of the built-in
+// mapping, the same call as the team's original mapping document, and
+// checks the parts its after example promises.
+func TestMappingExampleRewrite(t *testing.T) {
+	reg := builtinRegistry(t)
+	before := reg.ByOperator("KubernetesPodOperator").Before
+	out, n, err := FixAll(context.Background(), []byte(before), reg, Options{Entrypoint: "process.py"}, false)
+	if err != nil || n != 1 {
+		t.Fatalf("FixAll applied %d safe fixes (err %v), want 1", n, err)
+	}
+	checkGolden(t, "../testdata/golden/mapping-example.fixed", out)
+	text := string(out)
+	for _, want := range []string{
+		"from prefect import flow\n",
+		"#    prefect work-pool create --type kubernetes kubernetes-pool\n",
+		"#    image: \"my-registry/data-processor:v1.2\"\n",
+		"#    env: {\"ENV\": \"prod\", \"BATCH_SIZE\": \"1000\"}\n",
+		"#    cpu_request: \"500m\"\n",
+		"#    memory_request: \"1Gi\"\n",
+		"#    prefect deploy process.py:process_data --name process-data --pool kubernetes-pool\n",
+		"@flow(name=\"process-data\")\n",
+		"def process_data(env: str = \"prod\", batch_size: str = \"1000\"):\n",
+		"    import pipeline\n    pipeline.run()\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("rewrite lacks %q", want)
+		}
+	}
+	for _, gone := range []string{"import KubernetesPodOperator", "from kubernetes.client"} {
+		if strings.Contains(text, gone) {
+			t.Errorf("rewrite keeps %q", gone)
+		}
+	}
+	checkRewritten(t, reg, "process.py", []byte(before), out)
+}

@@ -252,8 +252,8 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	if task == "" {
 		task = call.Target
 	}
-	add("# Airshift: the %s task %s now runs as this Prefect flow on a", call.Operator, jsonString(task))
-	add("# Kubernetes work pool, which takes over its pod settings.")
+	add("# Airshift: this Prefect flow replaces the %s task %s.", call.Operator, jsonString(task))
+	add("# A Kubernetes work pool runs it and now holds the pod settings.")
 	if len(p.template) > 0 {
 		add("# 1. Create the work pool once, with a base job template that adds the fields below:")
 		add("#    prefect work-pool get-default-base-job-template --type kubernetes -f base-job-template.json")

@@ -30,6 +30,8 @@ type Options struct {
 	// the client add to them.
 	Mappings []string
 	Version  string
+	// WorkPool is the work pool named in rewrites unless a setting names one.
+	WorkPool string
 	// Debounce is the delay between an edit and its diagnostics. Zero
 	// selects DefaultDebounce.
 	Debounce time.Duration
@@ -309,7 +311,11 @@ func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 	s.mu.Lock()
 	root := s.root
 	s.mu.Unlock()
-	return analysis.Options{WorkPool: st.WorkPool, Entrypoint: entrypoint(root, uriPath(snap.uri))}
+	pool := st.WorkPool
+	if pool == "" {
+		pool = s.opts.WorkPool
+	}
+	return analysis.Options{WorkPool: pool, Entrypoint: entrypoint(root, uriPath(snap.uri))}
 }
 
 // analyze returns the analysis of snap with the current registry.

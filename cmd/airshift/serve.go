@@ -48,7 +48,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	err := server.Run(ctx, stdio{Reader: stdin, Writer: stdout}, server.Options{
-		Logger: logger, Mappings: common.mappings, Version: version,
+		Logger: logger, Mappings: common.mappings, Version: version, WorkPool: common.workPool,
 	})
 	if err != nil {
 		logger.Warn("server ended", zap.Error(err))
