@@ -113,7 +113,8 @@ func (p *flowPlan) readEnv(v *Value) {
 			entries = append(entries, jsonString(name)+": "+jsonString(value.Str))
 			p.addParam(name, value.Str)
 		} else {
-			entries = append(entries, jsonString(name)+": "+jsonString(displayValue(value)))
+			// Shown as source text: the value is only known at run time.
+			entries = append(entries, jsonString(name)+": "+displayValue(value))
 		}
 		env[name] = true
 	}
