@@ -236,6 +236,8 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 	}
 	if args := n.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
 		call.Positional, call.Keywords = callArguments(args, f.Src)
+		call.Keywords = f.expandSplats(call.Keywords, sc)
+		call.Keywords = append(call.Keywords, f.defaultArgs(n, call.Keywords, sc)...)
 		for i := range call.Keywords {
 			call.Keywords[i].Value = f.resolveConstants(call.Keywords[i].Value, sc)
 		}

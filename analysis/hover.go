@@ -64,11 +64,14 @@ func hoverMarkdown(m *mappings.Mapping, call *Call) string {
 	if call != nil && len(call.Keywords) > 0 {
 		b.WriteString("#### This call's arguments\n\n| argument | value | in Prefect |\n|---|---|---|\n")
 		for _, kw := range call.Keywords {
-			name := kw.Name
+			name := "`" + kw.Name + "`"
 			if kw.IsSplat {
-				name = "**" + kw.Value.Text
+				name = "`**" + kw.Value.Text + "`"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, tableCell(truncate(displayValue(kw.Value), 80), true), tableCell(destination(call, kw), false))
+			if kw.Origin != "" {
+				name += " (from `" + kw.Origin + "`)"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", name, tableCell(truncate(displayValue(kw.Value), 80), true), tableCell(destination(call, kw), false))
 		}
 		b.WriteString("\n")
 	}

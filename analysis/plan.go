@@ -13,9 +13,23 @@ import (
 func buildPlan(call *Call) *flowPlan {
 	p := &flowPlan{}
 	var cmds, arguments *Value
+	origins := map[string][]string{}
 	for _, kw := range call.Keywords {
 		v := kw.Value
+		if kw.IsSplat {
+			p.other = append(p.other, fmt.Sprintf("**%s: not resolved; move its pod settings here by hand", v.Text))
+			p.review("arguments come from **%s, which Airshift cannot read", v.Text)
+			continue
+		}
+		if kw.Origin != "" {
+			if _, ok := origins[kw.Origin]; !ok {
+				p.origins = append(p.origins, kw.Origin)
+			}
+			origins[kw.Origin] = append(origins[kw.Origin], kw.Name)
+		}
 		switch kw.Name {
+		case "default_args":
+			// Its entries were merged into the call's keywords.
 		case "task_id":
 			if v.Kind != KindString {
 				p.review("task_id %s is computed at run time", displayValue(v))
@@ -52,6 +66,9 @@ func buildPlan(call *Call) *flowPlan {
 		}
 	}
 	p.readCommand(cmds, arguments)
+	for _, origin := range p.origins {
+		p.other = append(p.other, fmt.Sprintf("read from %s: %s", origin, strings.Join(origins[origin], ", ")))
+	}
 	return p
 }
 

@@ -2,7 +2,6 @@ package analysis
 
 import (
 	"fmt"
-	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
@@ -21,6 +20,9 @@ type flowPlan struct {
 	decorator []string // keyword arguments of @flow beyond name
 	params    []flowParam
 	body      []string
+	// origins lists, in order, where keywords not written in the call came
+	// from, such as default_args.
+	origins []string
 	// command is the pod's command line, cmds followed by arguments.
 	command []string
 	// imports are statements the body needs, placed at its top.
@@ -66,8 +68,8 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 		return nil, "the call has positional arguments, which Airshift cannot name"
 	}
 	for _, kw := range call.Keywords {
-		if kw.IsSplat || kw.IsPosSplat {
-			return nil, fmt.Sprintf("arguments come from %s, which Airshift cannot read", strings.TrimSpace(f.textAt(kw.NameStart, kw.Value.End)))
+		if kw.IsPosSplat {
+			return nil, fmt.Sprintf("the call passes *%s, which Airshift cannot name", kw.Value.Text)
 		}
 	}
 	if loop := enclosingLoop(call.Stmt); loop != "" {

@@ -103,7 +103,7 @@ func TestServerRewriteRoundTrip(t *testing.T) {
 	}
 	for _, fragment := range []string{
 		"from prefect import flow\n",
-		"@flow(name=\"rebuild-dim-customer\")\n",
+		"@flow(name=\"rebuild-dim-customer\", retries=2, retry_delay_seconds=300)\n",
 		"#    image: \"registry.example.com/data/etl:1.4.2\"\n",
 		"    from etl.customers import rebuild\n    rebuild(full_refresh=False)\n",
 	} {
