@@ -108,7 +108,7 @@ func Analyze(f *File, opts Options) *Result {
 			continue
 		}
 		fd := Finding{
-			Rule: call.Rule, Start: call.CalleeStart, End: call.CalleeEnd,
+			Rule: call.ruleCode(), Start: call.CalleeStart, End: call.CalleeEnd,
 			Message: findingMessage(call), Call: call, Related: related(call),
 		}
 		switch {
@@ -129,8 +129,15 @@ func findingMessage(call *Call) string {
 	if id := call.Keyword("task_id"); id != nil && id.Kind == KindString {
 		task = fmt.Sprintf(" task %q", id.Str)
 	}
-	if call.Operator == "KubernetesPodOperator" {
-		return fmt.Sprintf("KubernetesPodOperator%s: becomes a Prefect @flow run by a Kubernetes work pool, with image, env and resources as job variables", task)
+	switch {
+	case call.Subclass != "":
+		return fmt.Sprintf("%s%s subclasses %s: in Prefect it becomes a @flow run by a Kubernetes work pool", call.Subclass, task, call.Operator)
+	case call.Factory != "":
+		return fmt.Sprintf("%s() returns a %s: migrate the operator it builds to a Prefect @flow", call.Factory, call.Operator)
+	case call.Decorator:
+		return fmt.Sprintf("@task.kubernetes function %s: becomes a Prefect @flow deployed to a Kubernetes work pool, with the decorator's image and resources as job variables", call.Function)
+	case kubernetesFamily[call.Operator]:
+		return fmt.Sprintf("%s%s: becomes a Prefect @flow run by a Kubernetes work pool, with image, env and resources as job variables", call.Operator, task)
 	}
 	pattern := firstSentence(call.Mapping.PrefectPattern)
 	if pattern == "" {
@@ -188,7 +195,7 @@ func (f *File) suppressed(call *Call) bool {
 				return true
 			}
 			for _, code := range strings.Split(m[1], ",") {
-				if strings.EqualFold(strings.TrimSpace(code), call.Rule) {
+				if strings.EqualFold(strings.TrimSpace(code), call.ruleCode()) {
 					return true
 				}
 			}

@@ -25,6 +25,15 @@ type File struct {
 	comments   map[int][]comment         // line index -> comments on that line
 	lineStarts []int
 	registry   *mappings.Registry
+
+	// classSites are the class definitions, in source order.
+	classSites []callSite
+	// subclasses maps the start of a class definition that derives from a
+	// mapped operator to that operator's mapping.
+	subclasses map[int]*mappings.Mapping
+	// factories maps the start of a function definition that returns a
+	// mapped operator call to that call.
+	factories map[int]*Call
 }
 
 // Call is one call of a mapped operator class.
@@ -46,6 +55,16 @@ type Call struct {
 	// Certain is false when the call or its import sits in a part of the
 	// file that did not parse.
 	Certain bool
+	// Subclass is the class defined in this file, on top of Operator, that
+	// the call instantiates.
+	Subclass string
+	// Factory is the function defined in this file that the call invokes
+	// and that returns an Operator.
+	Factory string
+	// Decorator is set for a task decorator such as @task.kubernetes(...);
+	// Function is the decorated function's name.
+	Decorator bool
+	Function  string
 	binding *binding
 	scope   *scope
 }
@@ -70,11 +89,26 @@ func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
 		comments:  map[int][]comment{},
 	}
 	f.lineStarts = lineStarts(src)
+	f.subclasses = map[int]*mappings.Mapping{}
+	f.factories = map[int]*Call{}
 	var callNodes []callSite
 	f.walk(root, f.module, &callNodes)
-	for _, cs := range callNodes {
-		if call := f.resolveCall(cs.node, cs.scope); call != nil {
-			f.calls = append(f.calls, call)
+	f.findSubclasses()
+	resolved := make([]*Call, len(callNodes))
+	for i, cs := range callNodes {
+		resolved[i] = f.resolveCall(cs.node, cs.scope)
+		if resolved[i] != nil {
+			f.noteFactory(resolved[i])
+		}
+	}
+	// Calls of the file's own subclasses and factories can be resolved only
+	// once every operator call is known.
+	for i, cs := range callNodes {
+		if resolved[i] == nil {
+			resolved[i] = f.resolveLocalCall(cs.node, cs.scope)
+		}
+		if resolved[i] != nil {
+			f.calls = append(f.calls, resolved[i])
 		}
 	}
 	return f
@@ -145,6 +179,7 @@ func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
 		if name := n.ChildByFieldName("name"); name != nil {
 			sc.add(&binding{kind: bindLocal, name: text(name, f.Src), pos: int(n.StartByte()), stmt: n, node: n})
 		}
+		f.classSites = append(f.classSites, callSite{node: n, scope: sc})
 	case "assignment", "augmented_assignment":
 		addTargets(sc, n.ChildByFieldName("left"), n, f.Src)
 	case "for_statement":
@@ -243,6 +278,14 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 		}
 	}
 	call.Stmt, call.Target = statementOf(n, f.Src)
+	if parent := n.Parent(); parent != nil && parent.Type() == "decorator" {
+		call.Decorator = true
+		if def := parent.Parent(); def != nil && def.Type() == "decorated_definition" {
+			if fn := def.ChildByFieldName("definition"); fn != nil && fn.ChildByFieldName("name") != nil {
+				call.Function = text(fn.ChildByFieldName("name"), f.Src)
+			}
+		}
+	}
 	return call
 }
 
@@ -401,4 +444,14 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func (c *Call) ruleCode() string {
+	switch {
+	case c.Subclass != "":
+		return mappings.SubclassRule
+	case c.Factory != "":
+		return mappings.FactoryRule
+	}
+	return c.Rule
 }

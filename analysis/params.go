@@ -155,10 +155,62 @@ var kubernetesPodParams = map[string]ParamInfo{
 	"end_date":                               {DestNone, "", "pause the deployment's schedule instead"},
 }
 
+// clusterNote explains the arguments that choose a managed cluster.
+const clusterNote = "run the Prefect worker in that cluster, or point the cluster_config job variable at it"
+
+// relativeParams holds the arguments the relatives of KubernetesPodOperator
+// add on top of its own.
+var relativeParams = map[string]map[string]ParamInfo{
+	"GKEStartPodOperator": {
+		"project_id":          {DestJobVariable, "cluster_config", clusterNote},
+		"location":            {DestJobVariable, "cluster_config", clusterNote},
+		"cluster_name":        {DestJobVariable, "cluster_config", clusterNote},
+		"use_internal_ip":     {DestJobVariable, "cluster_config", clusterNote},
+		"regional":            {DestJobVariable, "cluster_config", clusterNote},
+		"gcp_conn_id":         {DestJobVariable, "cluster_config", "the worker's Google credentials replace the connection"},
+		"impersonation_chain": {DestJobVariable, "cluster_config", "the worker's Google credentials replace the connection"},
+	},
+	"EksPodOperator": {
+		"cluster_name": {DestJobVariable, "cluster_config", clusterNote},
+		"region":       {DestJobVariable, "cluster_config", clusterNote},
+		"aws_conn_id":  {DestJobVariable, "cluster_config", "the worker's AWS credentials replace the connection"},
+		"pod_name":     {DestJobVariable, "name", "legacy name of name"},
+	},
+	"KubernetesJobOperator": {
+		"backoff_limit":              {DestJobVariable, "backoff_limit", "needs prefect-kubernetes 0.5.9 or later"},
+		"ttl_seconds_after_finished": {DestJobVariable, "finished_job_ttl", ""},
+		"completion_mode":            {DestTemplate, "/spec/completionMode", ""},
+		"manual_selector":            {DestTemplate, "/spec/manualSelector", ""},
+		"selector":                   {DestTemplate, "/spec/selector", ""},
+		"suspend":                    {DestTemplate, "/spec/suspend", ""},
+		"job_template_file":          {DestTemplate, "/", "merge into job_manifest, keeping the prefect-job container and restartPolicy Never"},
+		"full_job_spec":              {DestTemplate, "/", "merge into job_manifest, keeping the prefect-job container and restartPolicy Never"},
+		"wait_until_job_complete":    {DestNone, "", "a flow run always waits for its Job"},
+		"job_poll_interval":          {DestNone, "", noEquivalentWatch},
+		"on_kill_propagation_policy": {DestNone, "", "the worker deletes the Job when a run is cancelled"},
+		"discover_pods_retry_number": {DestNone, "", noEquivalentWatch},
+		"unwrap_single":              {DestNone, "", "the flow returns its result directly"},
+	},
+}
+
+func init() {
+	relativeParams["EKSPodOperator"] = relativeParams["EksPodOperator"]
+}
+
+// kubernetesFamily lists the operators that run a pod the way
+// KubernetesPodOperator does and share its rewrite.
+var kubernetesFamily = map[string]bool{
+	"KubernetesPodOperator": true, "GKEStartPodOperator": true, "EksPodOperator": true,
+	"EKSPodOperator": true, "KubernetesJobOperator": true,
+}
+
 // ParamFor returns where argument name of the mapped operator goes.
 func ParamFor(operator, name string) (ParamInfo, bool) {
-	if operator != "KubernetesPodOperator" {
+	if !kubernetesFamily[operator] && operator != "kubernetes_task" {
 		return ParamInfo{}, false
+	}
+	if p, ok := relativeParams[operator][name]; ok {
+		return p, true
 	}
 	p, ok := kubernetesPodParams[name]
 	return p, ok

@@ -28,6 +28,8 @@ func buildPlan(call *Call) *flowPlan {
 			origins[kw.Origin] = append(origins[kw.Origin], kw.Name)
 		}
 		switch kw.Name {
+		case "parallelism", "completions":
+			// checkParallel reads them.
 		case "default_args":
 			// Its entries were merged into the call's keywords.
 		case "task_id":
@@ -65,11 +67,30 @@ func buildPlan(call *Call) *flowPlan {
 			p.readGeneric(call.Operator, kw.Name, v)
 		}
 	}
+	if call.Operator == "KubernetesJobOperator" {
+		p.checkParallel(call)
+	}
 	p.readCommand(cmds, arguments)
 	for _, origin := range p.origins {
 		p.other = append(p.other, fmt.Sprintf("read from %s: %s", origin, strings.Join(origins[origin], ", ")))
 	}
 	return p
+}
+
+// checkParallel blocks the rewrite of a Job that runs several pods: a flow
+// run is one pod, so only a flow that starts the Job itself can keep it.
+func (p *flowPlan) checkParallel(call *Call) {
+	for _, name := range []string{"parallelism", "completions"} {
+		v := call.Keyword(name)
+		if v == nil {
+			continue
+		}
+		if v.Kind != KindNumber || v.Str != "1" {
+			p.blocking = fmt.Sprintf("%s=%s runs several pods, while a flow run is one pod; run the unchanged Job from a flow with prefect-kubernetes' KubernetesJob instead", name, displayValue(v))
+			return
+		}
+		p.other = append(p.other, name+"=1: one pod, as a flow run has")
+	}
 }
 
 // checkRuntime lowers the fix when a value is only known at run time.

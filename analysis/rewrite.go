@@ -58,7 +58,17 @@ func (p *flowPlan) jobVar(key, value string) {
 
 // rewrite computes the fixes for one call, or the reason there are none.
 func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
-	if call.Operator != "KubernetesPodOperator" {
+	switch {
+	case call.Subclass != "":
+		return nil, fmt.Sprintf("%s subclasses %s and may change what it runs; migrate the subclass by hand, using hover's mapping", call.Subclass, call.Operator)
+	case call.Factory != "":
+		return nil, fmt.Sprintf("%s() builds the operator; rewrite the call inside it instead", call.Factory)
+	case call.Decorator:
+		// NOTE: the decorated function's call sites create the Airflow
+		// task; after a rewrite they would run the flow while the DAG file
+		// is parsed, so this stays a manual step.
+		return nil, "the function's call sites in the DAG must move to a parent flow first; hover shows the mapping's example"
+	case !kubernetesFamily[call.Operator]:
 		return nil, fmt.Sprintf("no automatic rewrite for %s yet; hover shows the mapping's example", call.Operator)
 	}
 	if call.Stmt == nil {

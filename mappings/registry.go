@@ -29,6 +29,25 @@ var historicModules = map[string][]string{
 // operator is reported under GenericRule.
 var ruleCodes = map[string]string{
 	"KubernetesPodOperator": "AS101",
+	"GKEStartPodOperator":   "AS102",
+	"EksPodOperator":        "AS103",
+	"EKSPodOperator":        "AS103",
+	"KubernetesJobOperator": "AS104",
+	"kubernetes_task":       "AS105",
+}
+
+// Rule codes of operators that the file itself defines on top of a mapped
+// one: a subclass, or a function that returns an operator.
+const (
+	SubclassRule = "AS106"
+	FactoryRule  = "AS107"
+)
+
+// decoratorTargets maps the attribute path of a task decorator, as
+// imported, to the module and function that implement it.
+var decoratorTargets = map[string][2]string{
+	"airflow.decorators.task.kubernetes": {"airflow.providers.cncf.kubernetes.decorators.kubernetes", "kubernetes_task"},
+	"airflow.sdk.task.kubernetes":        {"airflow.providers.cncf.kubernetes.decorators.kubernetes", "kubernetes_task"},
 }
 
 // GenericRule is the rule code of operators known only from a mapping document.
@@ -84,9 +103,16 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Lookup returns the mapping for class imported from module, or nil.
+// Lookup returns the mapping for class imported from module, or nil. A
+// task decorator such as task.kubernetes resolves to the function behind it.
 func (r *Registry) Lookup(module, class string) *Mapping {
-	return r.byModuleClass[module+"."+class]
+	if m := r.byModuleClass[module+"."+class]; m != nil {
+		return m
+	}
+	if target, ok := decoratorTargets[module+"."+class]; ok {
+		return r.byModuleClass[target[0]+"."+target[1]]
+	}
+	return nil
 }
 
 // HasModule reports whether any mapped class lives in module, so that
