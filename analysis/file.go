@@ -65,8 +65,8 @@ type Call struct {
 	// Function is the decorated function's name.
 	Decorator bool
 	Function  string
-	binding *binding
-	scope   *scope
+	binding   *binding
+	scope     *scope
 }
 
 // Keyword returns the keyword argument called name, or nil.
