@@ -26,6 +26,9 @@ func (s Safety) String() string {
 type Edit struct {
 	Start, End int
 	Text       string
+	// first orders insertions at the same offset: an import must come
+	// before the code that uses it.
+	first bool
 }
 
 // Fix is one rewrite offered for a finding.

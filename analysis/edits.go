@@ -35,8 +35,13 @@ func normalizeEdits(edits []Edit) []Edit {
 		if sorted[i].Start != sorted[j].Start {
 			return sorted[i].Start < sorted[j].Start
 		}
-		// An insertion goes before a replacement at the same offset.
-		return sorted[i].End-sorted[i].Start < sorted[j].End-sorted[j].Start
+		// An insertion goes before a replacement at the same offset, and an
+		// import before other insertions there.
+		li, lj := sorted[i].End-sorted[i].Start, sorted[j].End-sorted[j].Start
+		if li != lj {
+			return li < lj
+		}
+		return sorted[i].first && !sorted[j].first
 	})
 	var out []Edit
 	for _, e := range sorted {

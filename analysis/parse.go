@@ -19,9 +19,20 @@ var parserPool = sync.Pool{New: func() any {
 
 // Parse parses src. With a non-nil old tree that has already been edited to
 // match src (see sitter.Tree.Edit), the parse reuses its unchanged parts.
+//
+// Only parses without cancellation reuse pooled parsers. go-tree-sitter
+// watches a cancellable context from a goroutine that can raise the
+// parser's cancellation flag after the parse has returned, and a pooled
+// parser with that flag set fails its next parse.
 func Parse(ctx context.Context, src []byte, old *sitter.Tree) (*sitter.Tree, error) {
-	p := parserPool.Get().(*sitter.Parser)
-	defer parserPool.Put(p)
+	if ctx.Done() == nil {
+		p := parserPool.Get().(*sitter.Parser)
+		defer parserPool.Put(p)
+		return p.ParseCtx(ctx, old, src)
+	}
+	p := sitter.NewParser()
+	defer p.Close()
+	p.SetLanguage(python.GetLanguage())
 	return p.ParseCtx(ctx, old, src)
 }
 

@@ -414,7 +414,7 @@ func (f *File) importEdits(call *Call, rm *remover, eol string) []Edit {
 		if at > 0 && f.Src[at-1] != '\n' {
 			text = eol + text
 		}
-		edits = append(edits, Edit{Start: at, End: at, Text: text})
+		edits = append(edits, Edit{Start: at, End: at, Text: text, first: true})
 	}
 	return edits
 }

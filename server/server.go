@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +59,9 @@ type Server struct {
 
 	// state is one of stateNew, stateRunning, stateShutDown.
 	state atomic.Int32
+	// exited is closed when the client sends exit.
+	exited   chan struct{}
+	exitOnce sync.Once
 
 	// mu guards the fields below, which initialize and configuration
 	// changes write.
@@ -114,12 +118,30 @@ func (s *Server) serve(ctx context.Context, rwc io.ReadWriteCloser) error {
 	s.lifetime = ctx
 	s.diags = newDiagnostics(s)
 
-	s.conn = jsonrpc2.NewConn(jsonrpc2.NewStream(rwc), jsonrpc2.WithCodec(lspCodec{}))
+	stream := tolerantStream{Stream: jsonrpc2.NewStream(rwc), log: s.log}
+	s.conn = jsonrpc2.NewConn(stream, jsonrpc2.WithCodec(lspCodec{}))
 	s.client = protocol.ClientDispatcher(s.conn)
-	s.conn.Go(ctx, protocol.CancelHandler(s.handle))
+	s.exited = make(chan struct{})
+	cancelHandler := protocol.CancelHandler(s.handle)
+	s.conn.Go(ctx, func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		// A malformed $/cancelRequest fails inside the protocol package,
+		// before s.handle can log it; a notification's error would close
+		// the connection.
+		isCall := req.IsCall()
+		result, err := cancelHandler(ctx, req)
+		if err != nil && !isCall {
+			s.log.Warn("notification failed", zap.Error(err))
+			return nil, nil
+		}
+		return result, err
+	})
 	s.log.Info("airshift language server started", zap.String("version", s.opts.Version))
 	select {
 	case <-s.conn.Done():
+	case <-s.exited:
+		// Close waits for the read loop, which a client that keeps stdin
+		// open after exit would block forever, so Run returns without it.
+		go func() { _ = s.conn.Close() }()
 	case <-ctx.Done():
 		_ = s.conn.Close()
 		<-s.conn.Done()
@@ -146,11 +168,13 @@ func (lspCodec) Unmarshal(data []byte, v any) error { return protocol.Unmarshal(
 // log line for a notification, and a notification never returns an error,
 // because either would close the connection.
 func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
-	method := req.Method()
 	isCall := req.IsCall()
 	if isCall {
+		// Async clones the request, which until then borrows the read
+		// buffer that the next message overwrites.
 		jsonrpc2.Async(ctx)
 	}
+	method := strings.Clone(req.Method())
 	start := time.Now()
 	defer func() {
 		if r := recover(); r != nil {
@@ -289,13 +313,9 @@ func (s *Server) Shutdown(context.Context) error {
 	return nil
 }
 
-// Exit closes the connection, which ends Run.
+// Exit ends Run, which closes the connection.
 func (s *Server) Exit(context.Context) error {
-	go func() {
-		// Closing from inside the handler would wait on the read loop that
-		// runs this handler.
-		_ = s.conn.Close()
-	}()
+	s.exitOnce.Do(func() { close(s.exited) })
 	return nil
 }
 
