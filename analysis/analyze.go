@@ -3,6 +3,7 @@ package analysis
 import (
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -87,6 +88,9 @@ type Options struct {
 	Entrypoint string
 }
 
+// SyntaxErrorRule reports a file that does not parse as Python 3.
+const SyntaxErrorRule = "AS001"
+
 // DefaultWorkPool is the work pool named in rewrites when none is configured.
 const DefaultWorkPool = "kubernetes-pool"
 
@@ -103,6 +107,17 @@ func Analyze(f *File, opts Options) *Result {
 		opts.WorkPool = DefaultWorkPool
 	}
 	res := &Result{File: f}
+	if f.HasErrors {
+		end := f.ErrorStart
+		for end < len(f.Src) && f.Src[end] != '\n' && end-f.ErrorStart < 80 {
+			end++
+		}
+		res.Findings = append(res.Findings, Finding{
+			Rule: SyntaxErrorRule, Start: f.ErrorStart, End: end,
+			Message:     fmt.Sprintf("syntax error (%s): Airshift cannot see operator calls inside code that does not parse, and rewrites nothing in this file", f.ErrorMessage),
+			NoFixReason: "fix the syntax error first",
+		})
+	}
 	for _, call := range f.calls {
 		if !call.Certain {
 			continue
@@ -116,7 +131,7 @@ func Analyze(f *File, opts Options) *Result {
 		}
 		switch {
 		case f.HasErrors:
-			fd.NoFixReason = "the file has syntax errors; fix them before rewriting"
+			fd.NoFixReason = fmt.Sprintf("the file has a syntax error at line %d (%s); fix it before rewriting", f.Line(f.ErrorStart)+1, f.ErrorMessage)
 		case !utf8.Valid(f.Src):
 			fd.NoFixReason = "the file is not valid UTF-8, so Airshift does not rewrite it"
 		default:
@@ -124,6 +139,7 @@ func Analyze(f *File, opts Options) *Result {
 		}
 		res.Findings = append(res.Findings, fd)
 	}
+	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Start < res.Findings[j].Start })
 	return res
 }
 
@@ -137,6 +153,8 @@ func findingMessage(call *Call) string {
 		return fmt.Sprintf("%s%s subclasses %s: in Prefect it becomes a @flow run by a Kubernetes work pool", call.Subclass, task, call.Operator)
 	case call.Factory != "":
 		return fmt.Sprintf("%s() returns a %s: migrate the operator it builds to a Prefect @flow", call.Factory, call.Operator)
+	case call.Mapped != "":
+		return fmt.Sprintf("%s%s mapped with .partial().%s(): becomes one Prefect flow run per item on a Kubernetes work pool", call.Operator, task, call.Mapped)
 	case call.Decorator:
 		return fmt.Sprintf("@task.kubernetes function %s: becomes a Prefect @flow deployed to a Kubernetes work pool, with the decorator's image and resources as job variables", call.Function)
 	case kubernetesFamily[call.Operator]:

@@ -15,8 +15,12 @@ import (
 type File struct {
 	Src  []byte
 	Tree *sitter.Tree
-	// HasErrors is set when the parse contains syntax errors.
+	// HasErrors is set when the parse contains syntax errors, or code that
+	// tree-sitter accepts but Python 3 rejects.
 	HasErrors bool
+	// ErrorStart and ErrorMessage locate and describe the first error.
+	ErrorStart   int
+	ErrorMessage string
 
 	module     *scope
 	calls      []*Call
@@ -31,6 +35,8 @@ type File struct {
 	// subclasses maps the start of a class definition that derives from a
 	// mapped operator to that operator's mapping.
 	subclasses map[int]*mappings.Mapping
+	// flowNames holds the names given to @flow(name=...) in the file.
+	flowNames map[string]bool
 	// factories maps the start of a function definition that returns a
 	// mapped operator call to that call.
 	factories map[int]*Call
@@ -65,6 +71,10 @@ type Call struct {
 	// Function is the decorated function's name.
 	Decorator bool
 	Function  string
+	// Mapped names the dynamic task mapping method, "expand" or
+	// "expand_kwargs" ("partial" alone), when the call maps the operator
+	// over a list with Operator.partial(...).expand(...).
+	Mapped string
 	binding   *binding
 	scope     *scope
 }
@@ -91,8 +101,12 @@ func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
 	f.lineStarts = lineStarts(src)
 	f.subclasses = map[int]*mappings.Mapping{}
 	f.factories = map[int]*Call{}
+	f.flowNames = map[string]bool{}
 	var callNodes []callSite
 	f.walk(root, f.module, &callNodes)
+	if f.HasErrors && f.ErrorMessage == "" {
+		f.ErrorStart, f.ErrorMessage = firstSyntaxError(root)
+	}
 	f.findSubclasses()
 	resolved := make([]*Call, len(callNodes))
 	for i, cs := range callNodes {
@@ -192,6 +206,15 @@ func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
 		}
 	case "call":
 		*calls = append(*calls, callSite{node: n, scope: sc})
+		f.noteFlowName(n)
+	case "print_statement", "exec_statement":
+		f.python3Error(n, "Python 2 "+strings.TrimSuffix(n.Type(), "_statement")+" statement")
+	case "return_statement", "yield":
+		if sc.node == nil {
+			f.python3Error(n, strings.TrimSuffix(n.Type(), "_statement")+" outside a function")
+		}
+	case "module", "block":
+		f.checkIndentation(n)
 	case "identifier":
 		if f.isReference(n) {
 			name := text(n, f.Src)
@@ -200,6 +223,78 @@ func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
 		return
 	}
 	f.walkChildren(n, sc, calls)
+}
+
+// noteFlowName records the name of a @flow(name="...") decorator call.
+func (f *File) noteFlowName(call *sitter.Node) {
+	parent := call.Parent()
+	fn := call.ChildByFieldName("function")
+	if parent == nil || parent.Type() != "decorator" || fn == nil || text(fn, f.Src) != "flow" {
+		return
+	}
+	if args := call.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
+		_, keywords := callArguments(args, f.Src)
+		for _, kw := range keywords {
+			if kw.Name == "name" && kw.Value.Kind == KindString {
+				f.flowNames[kw.Value.Str] = true
+			}
+		}
+	}
+}
+
+// python3Error records code that parses but that Python 3 rejects.
+func (f *File) python3Error(n *sitter.Node, msg string) {
+	if f.ErrorMessage == "" {
+		f.HasErrors, f.ErrorStart, f.ErrorMessage = true, int(n.StartByte()), msg
+	}
+}
+
+// checkIndentation reports a statement whose indentation differs from the
+// other statements of its block, which Python rejects as an unmatched
+// dedent while tree-sitter accepts it.
+func (f *File) checkIndentation(block *sitter.Node) {
+	column, lastLine := -1, -1
+	for i := 0; i < int(block.NamedChildCount()); i++ {
+		stmt := block.NamedChild(i)
+		if stmt.Type() == "comment" {
+			continue
+		}
+		start := int(stmt.StartByte())
+		sameLine := f.Line(start) == lastLine
+		lastLine = f.Line(int(stmt.EndByte()))
+		if sameLine {
+			// A statement after a semicolon.
+			continue
+		}
+		if f.Line(start) == f.Line(int(block.StartByte())) && block.Type() == "block" {
+			// A body on its header's line, as in "if x: y = 1".
+			return
+		}
+		col := start - f.LineStart(f.Line(start))
+		if column >= 0 && col != column {
+			f.python3Error(stmt, "indentation that does not match its block")
+			return
+		}
+		column = col
+	}
+}
+
+// firstSyntaxError returns the offset and a description of the first error
+// or missing node of a tree that has errors.
+func firstSyntaxError(n *sitter.Node) (int, string) {
+	if n.IsMissing() {
+		return int(n.StartByte()), "missing " + n.Type()
+	}
+	if n.IsError() {
+		return int(n.StartByte()), "invalid syntax"
+	}
+	for i := 0; i < int(n.ChildCount()); i++ {
+		c := n.Child(i)
+		if c.HasError() || c.IsMissing() {
+			return firstSyntaxError(c)
+		}
+	}
+	return int(n.StartByte()), "invalid syntax"
 }
 
 func (f *File) walkChildren(n *sitter.Node, sc *scope, calls *[]callSite) {
@@ -260,6 +355,16 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 		return nil
 	}
 	m := f.registry.Lookup(module, class)
+	mapped := false
+	if m == nil && class == "partial" && fn.Type() == "attribute" {
+		// Dynamic task mapping: Operator.partial(...).expand(...).
+		object := fn.ChildByFieldName("object")
+		module, class, b, nameNode = f.resolveClass(object, sc)
+		if b == nil {
+			return nil
+		}
+		m, mapped = f.registry.Lookup(module, class), true
+	}
 	if m == nil {
 		return nil
 	}
@@ -278,6 +383,19 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 		}
 	}
 	call.Stmt, call.Target = statementOf(n, f.Src)
+	if mapped {
+		call.Mapped = "partial"
+		if expand := expandCall(n, f.Src); expand != nil {
+			call.Mapped = text(expand.ChildByFieldName("function").ChildByFieldName("attribute"), f.Src)
+			if args := expand.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
+				_, extra := callArguments(args, f.Src)
+				for _, kw := range extra {
+					kw.Origin = call.Mapped
+					call.Keywords = append(call.Keywords, kw)
+				}
+			}
+		}
+	}
 	if parent := n.Parent(); parent != nil && parent.Type() == "decorator" {
 		call.Decorator = true
 		if def := parent.Parent(); def != nil && def.Type() == "decorated_definition" {
@@ -345,6 +463,24 @@ func (f *File) constantValue(b *binding) *Value {
 		return nil
 	}
 	return v
+}
+
+// expandCall returns the .expand(...) or .expand_kwargs(...) call made on
+// the result of a .partial(...) call, or nil.
+func expandCall(partial *sitter.Node, src []byte) *sitter.Node {
+	attr := partial.Parent()
+	if attr == nil || attr.Type() != "attribute" || !fieldIs(partial, "object") {
+		return nil
+	}
+	name := attr.ChildByFieldName("attribute")
+	if name == nil || (text(name, src) != "expand" && text(name, src) != "expand_kwargs") {
+		return nil
+	}
+	call := attr.Parent()
+	if call == nil || call.Type() != "call" {
+		return nil
+	}
+	return call
 }
 
 func insideError(n *sitter.Node) bool {

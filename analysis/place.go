@@ -122,10 +122,7 @@ func placeFlow(f *File, call *Call, plan *flowPlan, opts Options) (edits []Edit,
 	}
 
 	plan.funcName = f.freeName(call, plan)
-	plan.flowName = strings.ReplaceAll(plan.taskID, "_", "-")
-	if plan.flowName == "" {
-		plan.flowName = strings.ReplaceAll(plan.funcName, "_", "-")
-	}
+	plan.flowName = f.freeFlowName(plan)
 
 	rm := newRemover(f, eol)
 	if call.Target != "" {
@@ -181,6 +178,21 @@ func (f *File) freeName(call *Call, plan *flowPlan) string {
 		} else {
 			name = fmt.Sprintf("%s_flow_%d", base, i)
 		}
+	}
+	return name
+}
+
+// freeFlowName picks the flow's name, which is also the deployment's:
+// the task id with dashes, made unique among the @flow names in the file,
+// because Prefect keys deployments by flow name and deployment name.
+func (f *File) freeFlowName(plan *flowPlan) string {
+	base := strings.ReplaceAll(plan.taskID, "_", "-")
+	if base == "" {
+		base = strings.ReplaceAll(plan.funcName, "_", "-")
+	}
+	name := base
+	for i := 2; f.flowNames[name]; i++ {
+		name = fmt.Sprintf("%s-%d", base, i)
 	}
 	return name
 }
@@ -297,6 +309,10 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	if len(p.command) > 0 {
 		add("# The pod ran %s; the flow body below does the same work.", jsonList(p.command))
 	}
+	if f.keepsAirflowImports(call) {
+		add("# This file still imports Airflow: deploy the flow from a module of its own, or")
+		add("# install apache-airflow in the image, because the worker imports the entrypoint file.")
+	}
 
 	decorator := append([]string{"name=" + pyString(p.flowName)}, p.decorator...)
 	add("@flow(%s)", strings.Join(decorator, ", "))
@@ -329,6 +345,17 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 		lines = append(lines, unit+line)
 	}
 	return strings.Join(lines, eol) + eol
+}
+
+// keepsAirflowImports reports whether the file imports Airflow for more
+// than the rewritten call.
+func (f *File) keepsAirflowImports(call *Call) bool {
+	for _, b := range f.imports {
+		if b != call.binding && (b.module == "airflow" || strings.HasPrefix(b.module, "airflow.")) {
+			return true
+		}
+	}
+	return false
 }
 
 func jsonList(items []string) string {

@@ -5,13 +5,15 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // buildPlan reads every argument of a KubernetesPodOperator call into a
 // flowPlan. Each argument lands somewhere in the plan, so its value appears
 // in the rewrite.
-func buildPlan(call *Call) *flowPlan {
-	p := &flowPlan{}
+func buildPlan(call *Call, indent string) *flowPlan {
+	p := &flowPlan{indent: indent}
 	var cmds, arguments *Value
 	origins := map[string][]string{}
 	for _, kw := range call.Keywords {
@@ -34,7 +36,7 @@ func buildPlan(call *Call) *flowPlan {
 			// Its entries were merged into the call's keywords.
 		case "task_id":
 			if v.Kind != KindString {
-				p.review("task_id %s is computed at run time", displayValue(v))
+				p.review("Airshift cannot evaluate task_id statically: %s", displayValue(v))
 			} else {
 				p.taskID = v.Str
 			}
@@ -70,11 +72,29 @@ func buildPlan(call *Call) *flowPlan {
 	if call.Operator == "KubernetesJobOperator" {
 		p.checkParallel(call)
 	}
+	p.checkDuplicates(call)
 	p.readCommand(cmds, arguments)
+	p.nameParams()
 	for _, origin := range p.origins {
 		p.other = append(p.other, fmt.Sprintf("read from %s: %s", origin, strings.Join(origins[origin], ", ")))
 	}
 	return p
+}
+
+// checkDuplicates blocks a call that passes one argument twice, which
+// Python rejects when the DAG file runs.
+func (p *flowPlan) checkDuplicates(call *Call) {
+	seen := map[string]bool{}
+	for _, kw := range call.Keywords {
+		if kw.Name == "" || kw.Origin != "" {
+			continue
+		}
+		if seen[kw.Name] {
+			p.blocking = fmt.Sprintf("the call passes %s twice, which Python rejects; fix the call first", kw.Name)
+			return
+		}
+		seen[kw.Name] = true
+	}
 }
 
 // checkParallel blocks the rewrite of a Job that runs several pods: a flow
@@ -99,7 +119,7 @@ func (p *flowPlan) checkRuntime(name string, v *Value) {
 	case v.HasJinja():
 		p.review("%s uses a Jinja template that Airflow rendered at run time: %s", name, displayValue(v))
 	case !v.Literal():
-		p.review("%s is computed at run time: %s", name, displayValue(v))
+		p.review("Airshift cannot evaluate %s statically: %s", name, displayValue(v))
 	}
 }
 
@@ -149,7 +169,7 @@ func (p *flowPlan) readEnv(v *Value) {
 	add := func(name string, value *Value) {
 		if value.Kind == KindString && !value.HasJinja() {
 			entries = append(entries, jsonString(name)+": "+jsonString(value.Str))
-			p.addParam(name, value.Str)
+			p.envParams = append(p.envParams, flowParam{envName: name, defaultValue: value.Str})
 		} else {
 			// Shown as source text: the value is only known at run time.
 			entries = append(entries, jsonString(name)+": "+displayValue(value))
@@ -160,7 +180,7 @@ func (p *flowPlan) readEnv(v *Value) {
 	case KindDict:
 		for i, key := range v.Keys {
 			if key.Kind != KindString {
-				p.review("env_vars key %s is computed at run time", key.Text)
+				p.review("Airshift cannot evaluate the env_vars key %s statically", key.Text)
 				continue
 			}
 			add(key.Str, v.Items[i])
@@ -212,18 +232,33 @@ func (p *flowPlan) readEnv(v *Value) {
 	}
 }
 
-// addParam makes an environment variable a flow parameter whose value the
-// flow exports again, so a run can override what the work pool sets.
-func (p *flowPlan) addParam(envName, value string) {
-	name := identifier(envName)
-	if name == "" {
-		name = "env_var"
+// nameParams makes each environment variable a flow parameter whose value
+// the flow exports again, so a run can override what the work pool sets.
+// A parameter never takes a name the body uses, such as os or a module the
+// code imports, because the parameter would hide it.
+func (p *flowPlan) nameParams() {
+	reserved := map[string]bool{"os": true, "flow": true}
+	for _, imp := range p.imports {
+		reserved[strings.TrimPrefix(imp, "import ")] = true
 	}
-	base := name
-	for i := 2; p.hasParam(name); i++ {
-		name = fmt.Sprintf("%s_%d", base, i)
+	for name := range p.bodyNames {
+		reserved[name] = true
 	}
-	p.params = append(p.params, flowParam{name: name, envName: envName, defaultValue: value})
+	for _, q := range p.envParams {
+		name := identifier(q.envName)
+		if name == "" {
+			name = "env_var"
+		}
+		if reserved[name] {
+			name += "_env"
+		}
+		base := name
+		for i := 2; p.hasParam(name) || reserved[name]; i++ {
+			name = fmt.Sprintf("%s_%d", base, i)
+		}
+		q.name = name
+		p.params = append(p.params, q)
+	}
 }
 
 func (p *flowPlan) hasParam(name string) bool {
@@ -285,7 +320,7 @@ func (p *flowPlan) readResources(name string, v *Value) {
 		}
 		for i, key := range sv.Keys {
 			if key.Kind != KindString {
-				p.review("%s.%s key %s is computed at run time", name, section, key.Text)
+				p.review("Airshift cannot evaluate the %s.%s key %s statically", name, section, key.Text)
 				continue
 			}
 			p.resource(name, section, key.Str, sv.Items[i])
@@ -314,14 +349,14 @@ func (p *flowPlan) readDeletePod(name string, v *Value) {
 		p.other = append(p.other, name+"=False: finished_job_ttl null keeps the finished Job")
 	default:
 		p.other = append(p.other, fmt.Sprintf("%s=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", name, displayValue(v)))
-		p.review("%s is computed at run time: %s", name, displayValue(v))
+		p.review("Airshift cannot evaluate %s statically: %s", name, displayValue(v))
 	}
 }
 
 func (p *flowPlan) readFinishAction(v *Value) {
 	if v.Kind != KindString {
 		p.other = append(p.other, fmt.Sprintf("on_finish_action=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", displayValue(v)))
-		p.review("on_finish_action is computed at run time: %s", displayValue(v))
+		p.review("Airshift cannot evaluate on_finish_action statically: %s", displayValue(v))
 		return
 	}
 	switch v.Str {
@@ -346,7 +381,7 @@ func (p *flowPlan) decoratorArg(name, flowArg string, v *Value) {
 		return
 	}
 	p.other = append(p.other, fmt.Sprintf("%s=%s: @flow(%s=...)", name, displayValue(v), flowArg))
-	p.review("%s is computed at run time: %s", name, displayValue(v))
+	p.review("Airshift cannot evaluate %s statically: %s", name, displayValue(v))
 }
 
 // durationArg turns a literal timedelta(...) into whole seconds for @flow.
@@ -433,6 +468,7 @@ func (p *flowPlan) readCommand(cmds, arguments *Value) {
 	if isPython(argv[0]) {
 		rest := argv[1:]
 		for len(rest) > 0 && isPlainPythonFlag(rest[0]) {
+			p.other = append(p.other, fmt.Sprintf("python flag %s: not carried over, because the flow runs in the worker's Python process", rest[0]))
 			rest = rest[1:]
 		}
 		if len(rest) >= 2 && rest[0] == "-c" {
@@ -481,11 +517,12 @@ func isPlainPythonFlag(arg string) bool {
 }
 
 func (p *flowPlan) pythonCode(code string, extra []string) {
-	lines, ok := codeLines(code)
-	if !ok {
-		p.blocking = "the python -c code does not parse as Python, so it cannot become the flow body"
+	lines, names, reason := codeLines(code, p.indent)
+	if reason != "" {
+		p.blocking = reason
 		return
 	}
+	p.bodyNames = names
 	if len(extra) > 0 {
 		p.imports = append(p.imports, "import sys")
 		p.body = append(p.body, "sys.argv = "+pyList(append([]string{"-c"}, extra...)))
@@ -494,14 +531,20 @@ func (p *flowPlan) pythonCode(code string, extra []string) {
 }
 
 // codeLines splits python -c code into body lines: one statement per line
-// for a one-line program, the dedented lines otherwise.
-func codeLines(code string) ([]string, bool) {
+// for a one-line program, the dedented lines otherwise. It also returns the
+// names the code uses. The reason is set when the code would mean something
+// else inside a function, or would not compile there.
+func codeLines(code, indent string) ([]string, map[string]bool, string) {
 	src := []byte(code)
 	tree := MustParse(src)
 	defer tree.Close()
 	root := tree.RootNode()
 	if root.HasError() {
-		return nil, false
+		return nil, nil, "the python -c code does not parse as Python, so it cannot become the flow body"
+	}
+	names := map[string]bool{}
+	if reason := checkBodyCode(root, src, names, false); reason != "" {
+		return nil, nil, "the python -c code " + reason + ", so it cannot become the flow body as it is"
 	}
 	if !strings.Contains(strings.TrimRight(code, "\n"), "\n") {
 		var out []string
@@ -511,7 +554,7 @@ func codeLines(code string) ([]string, bool) {
 		if len(out) == 0 {
 			out = append(out, "pass")
 		}
-		return out, true
+		return out, names, ""
 	}
 	lines := strings.Split(strings.ReplaceAll(code, "\r\n", "\n"), "\n")
 	for len(lines) > 0 && strings.TrimSpace(lines[0]) == "" {
@@ -525,18 +568,57 @@ func codeLines(code string) ([]string, bool) {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		indent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
-		if i == 0 || len(indent) < len(prefix) || !strings.HasPrefix(line, prefix) {
-			prefix = commonPrefix(prefix, indent, i == 0)
+		lineIndent := line[:len(line)-len(strings.TrimLeft(line, " \t"))]
+		if i == 0 || len(lineIndent) < len(prefix) || !strings.HasPrefix(line, prefix) {
+			prefix = commonPrefix(prefix, lineIndent, i == 0)
 		}
 	}
 	for i, line := range lines {
 		lines[i] = strings.TrimPrefix(line, prefix)
+		rest := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if rest != "" && strings.Trim(rest, indent[:1]) != "" {
+			return nil, nil, "the python -c code indents with a different character than the file, so it cannot become the flow body as it is"
+		}
 	}
 	if len(lines) == 0 {
 		lines = []string{"pass"}
 	}
-	return lines, true
+	return lines, names, ""
+}
+
+// checkBodyCode returns why code cannot move into a function body, or "".
+// It records the identifiers it meets in names. inFunction is set below a
+// nested def, class or lambda, where return, yield and global keep their
+// meaning.
+func checkBodyCode(n *sitter.Node, src []byte, names map[string]bool, inFunction bool) string {
+	switch n.Type() {
+	case "future_import_statement":
+		return "has a __future__ import"
+	case "wildcard_import":
+		return "uses import *, which Python rejects inside a function"
+	case "return_statement", "yield", "await", "global_statement", "nonlocal_statement":
+		if !inFunction {
+			return "uses " + strings.SplitN(n.Type(), "_", 2)[0] + " at its top level"
+		}
+	case "identifier":
+		name := text(n, src)
+		if name == "__name__" || name == "__file__" {
+			return "reads " + name + ", which differs inside a flow"
+		}
+		names[name] = true
+	case "string":
+		if n.StartPoint().Row != n.EndPoint().Row {
+			return "has a multi-line string, whose text would change when re-indented"
+		}
+	case "function_definition", "class_definition", "lambda":
+		inFunction = true
+	}
+	for i := 0; i < int(n.ChildCount()); i++ {
+		if reason := checkBodyCode(n.Child(i), src, names, inFunction); reason != "" {
+			return reason
+		}
+	}
+	return ""
 }
 
 func commonPrefix(a, b string, first bool) string {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // jsonText renders a literal value as JSON, which is also valid YAML for
@@ -166,8 +167,9 @@ var pythonKeywords = map[string]bool{
 	"match": true, "case": true, "type": true,
 }
 
-// identifier turns s into a snake_case ASCII Python identifier, or "" when
-// nothing of it is usable.
+// identifier turns s into a snake_case Python identifier, or "" when
+// nothing of it is usable. Letters of any script stay, as Python 3 allows
+// them in names; other characters, such as emoji, become underscores.
 func identifier(s string) string {
 	var b strings.Builder
 	lastUnderscore := true
@@ -178,6 +180,9 @@ func identifier(s string) string {
 			lastUnderscore = false
 		case r >= 'A' && r <= 'Z':
 			b.WriteRune(r + 'a' - 'A')
+			lastUnderscore = false
+		case r > 127 && (unicode.IsLetter(r) || unicode.IsDigit(r) && b.Len() > 0):
+			b.WriteRune(unicode.ToLower(r))
 			lastUnderscore = false
 		default:
 			if !lastUnderscore {
@@ -190,7 +195,7 @@ func identifier(s string) string {
 	if id == "" {
 		return ""
 	}
-	if id[0] >= '0' && id[0] <= '9' {
+	if first, _ := utf8.DecodeRuneInString(id); unicode.IsDigit(first) {
 		id = "task_" + id
 	}
 	if pythonKeywords[id] {

@@ -19,7 +19,13 @@ type flowPlan struct {
 	other     []string
 	decorator []string // keyword arguments of @flow beyond name
 	params    []flowParam
+	envParams []flowParam
+	// bodyNames are the names the flow body's code uses, which no
+	// parameter may hide.
+	bodyNames map[string]bool
 	body      []string
+	// indent is the file's indentation step, which the body must share.
+	indent string
 	// origins lists, in order, where keywords not written in the call came
 	// from, such as default_args.
 	origins []string
@@ -63,15 +69,20 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 		return nil, fmt.Sprintf("%s subclasses %s and may change what it runs; migrate the subclass by hand, using hover's mapping", call.Subclass, call.Operator)
 	case call.Factory != "":
 		return nil, fmt.Sprintf("%s() builds the operator; rewrite the call inside it instead", call.Factory)
+	case call.Mapped != "":
+		return nil, fmt.Sprintf("dynamic task mapping (.partial().%s()) makes one task per item; in Prefect, deploy the flow once and start one run per item with run_deployment in a loop", call.Mapped)
 	case call.Decorator:
 		// NOTE: the decorated function's call sites create the Airflow
 		// task; after a rewrite they would run the flow while the DAG file
 		// is parsed, so this stays a manual step.
-		return nil, "the function's call sites in the DAG must move to a parent flow first; hover shows the mapping's example"
+		return nil, "the function's call sites in the DAG must move to a parent flow first; its mapping's example shows the Prefect shape (hover, or airshift explain kubernetes_task)"
 	case !kubernetesFamily[call.Operator]:
-		return nil, fmt.Sprintf("no automatic rewrite for %s yet; hover shows the mapping's example", call.Operator)
+		return nil, fmt.Sprintf("no automatic rewrite for %s yet; its mapping's example shows the Prefect shape (hover, or airshift explain %s)", call.Operator, call.Operator)
 	}
 	if call.Stmt == nil {
+		if parent := call.Node.Parent(); parent != nil && parent.Type() == "return_statement" {
+			return nil, "the function returns the operator, so its callers create the task; rewrite by hand where they use it"
+		}
 		return nil, "the call is part of a larger expression; assign it to a variable first"
 	}
 	if len(call.Positional) > 0 {
@@ -85,7 +96,7 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	if loop := enclosingLoop(call.Stmt); loop != "" {
 		return nil, fmt.Sprintf("the call runs inside a %s, once per iteration; make one parameterised flow by hand", loop)
 	}
-	plan := buildPlan(call)
+	plan := buildPlan(call, indentUnit(f.Src))
 	if plan.blocking != "" {
 		return nil, plan.blocking
 	}

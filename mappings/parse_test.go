@@ -99,18 +99,30 @@ func TestCompiledJSONRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := CompileJSON(docs[0].Mappings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	back, err := Parse("kubernetes.json", data)
-	if err != nil {
-		t.Fatalf("compiled JSON does not parse: %v", err)
-	}
-	a, b := docs[0].Mappings[0], back.Mappings[0]
-	if a.Operator != b.Operator || a.Module != b.Module || a.After != b.After || a.Before != b.Before ||
-		a.SourceContext != b.SourceContext || strings.Join(a.Notes, "\n") != strings.Join(b.Notes, "\n") {
-		t.Errorf("round trip changed the mapping:\n%+v\n%+v", a, b)
+	for _, doc := range docs {
+		data, err := CompileJSON(doc.Mappings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := Parse(doc.Path+".json", data)
+		if err != nil {
+			t.Fatalf("compiled JSON of %s does not parse: %v", doc.Path, err)
+		}
+		byName := map[string]*Mapping{}
+		for _, m := range back.Mappings {
+			byName[m.Operator] = m
+		}
+		for _, a := range doc.Mappings {
+			b := byName[a.Operator]
+			if b == nil {
+				t.Errorf("%s: %s is missing after the round trip", doc.Path, a.Operator)
+				continue
+			}
+			if a.Module != b.Module || a.After != b.After || a.Before != b.Before ||
+				a.SourceContext != b.SourceContext || strings.Join(a.Notes, "\n") != strings.Join(b.Notes, "\n") {
+				t.Errorf("round trip changed the mapping:\n%+v\n%+v", a, b)
+			}
+		}
 	}
 }
 

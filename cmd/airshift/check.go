@@ -18,6 +18,10 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text or json")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
+		return parseStatus(err)
+	}
+	if err := common.validate(); err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
 		return exitError
 	}
 	if *format != "text" && *format != "json" {
@@ -41,7 +45,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	results := scanFiles(context.Background(), files, reg, analysis.Options{WorkPool: common.workPool}, progress)
 	progress(-1)
 
-	count, fixable := 0, 0
+	var tally counts
 	var records []jsonFinding
 	for _, r := range results {
 		if r.err != nil {
@@ -49,17 +53,18 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			status = exitError
 			continue
 		}
+		tally.add(r.findings)
 		for _, fd := range r.findings {
-			count++
-			if len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe {
-				fixable++
-			}
 			if *format == "json" {
 				records = append(records, toJSON(r, fd))
 				continue
 			}
 			loc := locate(r.file, fd.Start)
-			fmt.Fprintf(stdout, "%s:%d:%d: %s %s\n", r.path, loc.Row, loc.Column, fd.Rule, fd.Message)
+			marker := ""
+			if len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe {
+				marker = "[*] "
+			}
+			fmt.Fprintf(stdout, "%s:%d:%d: %s %s%s\n", r.path, loc.Row, loc.Column, fd.Rule, marker, fd.Message)
 		}
 	}
 	if *format == "json" {
@@ -73,25 +78,57 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "airshift: writing JSON: %v\n", err)
 			return exitError
 		}
-	} else {
-		fmt.Fprintln(stdout, summary(count, fixable, len(files)))
+	} else if status == exitClean || tally.findings() > 0 {
+		fmt.Fprintln(stdout, tally.summary(len(files)))
 	}
 	if !mappingsOK {
 		status = exitError
 	}
-	if status == exitClean && count > 0 {
+	if status == exitClean && tally.findings() > 0 {
 		status = exitFindings
 	}
 	return status
 }
 
-func summary(count, fixable, files int) string {
-	if count == 0 {
-		return fmt.Sprintf("All checks passed: no operator calls left in %d %s.", files, plural(files, "file", "files"))
+// counts tallies findings for the summary line.
+type counts struct {
+	calls, syntaxErrors, safe, review, files int
+}
+
+func (c *counts) add(findings []analysis.Finding) {
+	if len(findings) > 0 {
+		c.files++
 	}
-	s := fmt.Sprintf("Found %d operator %s to migrate in %d %s.", count, plural(count, "call", "calls"), files, plural(files, "file", "files"))
-	if fixable > 0 {
-		s += fmt.Sprintf(" %d fixable with `airshift fix`.", fixable)
+	for _, fd := range findings {
+		if fd.Rule == analysis.SyntaxErrorRule {
+			c.syntaxErrors++
+			continue
+		}
+		c.calls++
+		if len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe {
+			c.safe++
+		} else if len(fd.Fixes) > 0 {
+			c.review++
+		}
+	}
+}
+
+func (c *counts) findings() int { return c.calls + c.syntaxErrors }
+
+func (c *counts) summary(scanned int) string {
+	if c.findings() == 0 {
+		return fmt.Sprintf("All checks passed: no operator calls left in %d %s.", scanned, plural(scanned, "file", "files"))
+	}
+	s := fmt.Sprintf("Found %d operator %s to migrate", c.calls, plural(c.calls, "call", "calls"))
+	if c.syntaxErrors > 0 {
+		s += fmt.Sprintf(" and %d %s", c.syntaxErrors, plural(c.syntaxErrors, "file with a syntax error", "files with syntax errors"))
+	}
+	s += fmt.Sprintf(" in %d of %d %s.", c.files, scanned, plural(scanned, "file", "files"))
+	if c.safe > 0 {
+		s += fmt.Sprintf(" [*] %d fixable with `airshift fix`.", c.safe)
+	}
+	if c.review > 0 {
+		s += fmt.Sprintf(" %d more need review: `airshift check --format json` shows why, `airshift fix --unsafe-fixes` applies them.", c.review)
 	}
 	return s
 }

@@ -11,7 +11,7 @@ func unifiedDiff(path string, a, b []byte) string {
 	x, y := splitLines(string(a)), splitLines(string(b))
 	ops := diffLines(x, y)
 	var out strings.Builder
-	fmt.Fprintf(&out, "--- %s\n+++ %s\n", path, path)
+	fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", strings.TrimPrefix(path, "/"), strings.TrimPrefix(path, "/"))
 	const context = 3
 	for i := 0; i < len(ops); {
 		if ops[i].kind == ' ' {

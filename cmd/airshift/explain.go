@@ -16,6 +16,10 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "markdown", "output format: markdown, or json for the compiled mapping")
 	names, err := parseInterspersed(fs, args)
 	if err != nil {
+		return parseStatus(err)
+	}
+	if err := common.validate(); err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
 		return exitError
 	}
 	reg, _ := loadRegistry(common.mappings, stderr)

@@ -18,6 +18,10 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 	unsafe := fs.Bool("unsafe-fixes", false, "also apply the rewrites marked as needing review")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
+		return parseStatus(err)
+	}
+	if err := common.validate(); err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
 		return exitError
 	}
 	if len(paths) == 0 {
@@ -42,7 +46,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 			status = exitError
 			continue
 		}
-		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: filepath.ToSlash(filepath.Clean(path))}
+		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: entrypointFor(path)}
 		out, n, err := analysis.FixAll(ctx, src, reg, opts, *unsafe)
 		if err != nil {
 			printErr(stderr, path, err)
@@ -51,6 +55,11 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		}
 		left := analyzeSource(ctx, path, out, reg, opts)
 		remaining += len(left.findings)
+		if left.file != nil && left.file.HasErrors {
+			line := left.file.Line(left.file.ErrorStart) + 1
+			fmt.Fprintf(stderr, "airshift: %s:%d: not rewritten: %s; fix the syntax error first\n", path, line, left.file.ErrorMessage)
+			status = exitError
+		}
 		if n == 0 {
 			continue
 		}
@@ -87,6 +96,11 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 // folder and a rename, keeping the file's permission bits, so a reader never
 // sees half a file and a failed write leaves the original intact.
 func writeAtomic(path string, data []byte) error {
+	// A symbolic link stays a link: the file it points to is rewritten.
+	path, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return err
+	}
 	info, err := os.Stat(path)
 	if err != nil {
 		return err

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 
 	"github.com/airshift/airshift/mappings"
@@ -28,6 +30,27 @@ type commonFlags struct {
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.Var(&c.mappings, "mappings", "extra mapping document or folder of documents (repeatable)")
 	fs.StringVar(&c.workPool, "work-pool", "", "Kubernetes work pool name used in rewrites (default \"kubernetes-pool\")")
+}
+
+// workPoolName matches the work pool names the rewrites accept: they are
+// pasted into shell commands in the generated comments, so only characters
+// that need no quoting there are allowed.
+var workPoolName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func (c *commonFlags) validate() error {
+	if c.workPool != "" && !workPoolName.MatchString(c.workPool) {
+		return fmt.Errorf("invalid --work-pool %q: use letters, digits, dots, dashes and underscores", c.workPool)
+	}
+	return nil
+}
+
+// parseStatus is the exit status after a flag parse error: 0 for -h, whose
+// usage text the flag package has printed, 2 otherwise.
+func parseStatus(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitClean
+	}
+	return exitError
 }
 
 // parseInterspersed parses flags that may come before, between or after the

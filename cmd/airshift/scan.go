@@ -115,10 +115,37 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 	if err != nil {
 		return fileResult{path: path, err: err}
 	}
-	opts.Entrypoint = filepath.ToSlash(filepath.Clean(path))
+	opts.Entrypoint = entrypointFor(path)
 	f := analysis.NewFile(src, tree, reg)
 	res := analysis.Analyze(f, opts)
 	return fileResult{path: path, src: src, findings: res.Findings, file: f}
+}
+
+// projectMarkers are the files whose folder is a project root, the folder
+// prefect deploy runs in and entrypoints are relative to.
+var projectMarkers = []string{"prefect.yaml", "pyproject.toml", ".git"}
+
+// entrypointFor returns path relative to its project root, so the deploy
+// command in a rewrite does not depend on where airshift ran. Without a
+// root it is the path as given.
+func entrypointFor(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(filepath.Clean(path))
+	}
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		for _, marker := range projectMarkers {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				if rel, err := filepath.Rel(dir, abs); err == nil {
+					return filepath.ToSlash(rel)
+				}
+			}
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			break
+		}
+	}
+	return filepath.ToSlash(filepath.Clean(path))
 }
 
 // location is a 1-based row and a 1-based column counted in characters,

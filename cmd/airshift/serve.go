@@ -32,6 +32,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Editors and lspconfig often pass --stdio; stdio is the only transport.
 	fs.Bool("stdio", true, "serve over standard input and output (the default and only transport)")
 	if _, err := parseInterspersed(fs, args); err != nil {
+		return parseStatus(err)
+	}
+	if err := common.validate(); err != nil {
+		fmt.Fprintf(stderr, "airshift serve: %v\n", err)
 		return exitError
 	}
 	var level zapcore.Level
