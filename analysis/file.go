@@ -74,9 +74,9 @@ type Call struct {
 	// Mapped names the dynamic task mapping method, "expand" or
 	// "expand_kwargs" ("partial" alone), when the call maps the operator
 	// over a list with Operator.partial(...).expand(...).
-	Mapped string
-	binding   *binding
-	scope     *scope
+	Mapped  string
+	binding *binding
+	scope   *scope
 }
 
 // Keyword returns the keyword argument called name, or nil.
