@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 )
@@ -23,7 +24,8 @@ func Parse(path string, data []byte) (*Document, error) {
 		return nil, &ParseError{Path: path, Line: firstInvalidLine(data), Msg: "invalid UTF-8"}
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n\ufeff")
-	if len(trimmed) > 0 && trimmed[0] == '{' && !bytes.HasPrefix(trimmed, []byte("{%")) {
+	isJSON := strings.EqualFold(filepath.Ext(path), ".json")
+	if isJSON || len(trimmed) > 0 && trimmed[0] == '{' && !bytes.HasPrefix(trimmed, []byte("{%")) {
 		return parseJSON(path, data)
 	}
 	return parseMarkdown(path, data)

@@ -182,6 +182,9 @@ func (s *Server) fixAllEdit(ctx context.Context, snap *snapshot) (*protocol.Work
 	if err != nil {
 		return nil, err
 	}
+	if bytes.Equal(out, snap.text) {
+		return s.workspaceEdit(snap, nil), nil
+	}
 	prefix := commonPrefixLen(snap.text, out)
 	suffix := commonSuffixLen(snap.text[prefix:], out[prefix:])
 	edit := analysis.Edit{Start: prefix, End: len(snap.text) - suffix, Text: string(out[prefix : len(out)-suffix])}
@@ -251,6 +254,10 @@ func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	if err != nil {
 		return nil, err
 	}
+	if len(edit.Changes[u]) == 0 {
+		// Nothing safe to rewrite.
+		return nil, nil
+	}
 	label := "Airshift: apply all safe rewrites"
 	// The request was released with Async, so the read loop is free to
 	// deliver the client's answer to this call.
@@ -258,7 +265,7 @@ func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	if err != nil {
 		return nil, fmt.Errorf("workspace/applyEdit: %w", err)
 	}
-	if !res.Applied {
+	if res == nil || !res.Applied {
 		return nil, fmt.Errorf("the client did not apply the edit")
 	}
 	return nil, nil

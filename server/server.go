@@ -241,9 +241,10 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}
 	root := rootPath(params)
 	var st settings
-	if len(params.InitializationOptions) > 0 {
+	if len(params.InitializationOptions) > 0 && string(params.InitializationOptions) != "null" {
 		if err := st.decode(params.InitializationOptions); err != nil {
-			return nil, fmt.Errorf("%w: initializationOptions: %v", jsonrpc2.ErrInvalidParams, err)
+			s.log.Warn("some initializationOptions were skipped", zap.Error(err))
+			s.showError("Airshift skipped settings: " + err.Error())
 		}
 	}
 	s.mu.Lock()

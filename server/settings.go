@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -21,19 +23,38 @@ type settings struct {
 	WorkPool string `json:"workPool"`
 }
 
+// decode reads the settings it knows, one key at a time, so that one value
+// of the wrong type costs only that setting. The error names every key it
+// skipped.
 func (st *settings) decode(data []byte) error {
-	var wrapper struct {
-		Airshift *settings `json:"airshift"`
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return fmt.Errorf("settings are not a JSON object: %w", err)
 	}
-	if err := json.Unmarshal(data, &wrapper); err == nil && wrapper.Airshift != nil {
-		*st = *wrapper.Airshift
-		return nil
+	if nested, ok := raw["airshift"]; ok {
+		if err := json.Unmarshal(nested, &raw); err != nil {
+			return fmt.Errorf("the airshift settings are not a JSON object: %w", err)
+		}
 	}
-	var plain settings
-	if err := json.Unmarshal(data, &plain); err != nil {
-		return err
+	var problems []string
+	if v, ok := raw["mappings"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &st.Mappings); err != nil {
+			var single string
+			if json.Unmarshal(v, &single) == nil {
+				st.Mappings = []string{single}
+			} else {
+				problems = append(problems, "mappings must be a list of paths")
+			}
+		}
 	}
-	*st = plain
+	if v, ok := raw["workPool"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &st.WorkPool); err != nil {
+			problems = append(problems, "workPool must be a string")
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
 	return nil
 }
 

@@ -221,3 +221,59 @@ func TestRequestsBeforeInitialize(t *testing.T) {
 	u := h.open("/tmp/airshift-test/after.py", "x = 1\n")
 	h.diagnosticsFor(u, 1)
 }
+
+// TestLargeDocumentIsSkipped opens a document above the size limit: the
+// user is told, the document stays in sync, and no analysis runs.
+func TestLargeDocumentIsSkipped(t *testing.T) {
+	h := startServer(t, Options{})
+	h.initialize("", nil, nil)
+	text := rawDAGText + strings.Repeat("# padding line for a large file\n", maxDocumentBytes/32+10)
+	u := h.open("/tmp/airshift-test/large.py", text)
+	if pub := h.diagnosticsFor(u, 1); len(pub.Diagnostics) != 0 {
+		t.Errorf("a skipped document has %d diagnostics", len(pub.Diagnostics))
+	}
+	h.client.waitFor(t, "the size message", func() bool {
+		return len(h.client.messages) > 0 && strings.Contains(h.client.messages[0], "above the 2 MB limit")
+	})
+	if err := h.server.DidChange(h.ctx, change(u, 2, insertAt(0, 0, "#\n"))); err != nil {
+		t.Fatal(err)
+	}
+	h.diagnosticsFor(u, 2)
+	if got := h.serverSnapshot(u).text; !strings.HasPrefix(string(got), "#\n"+rawDAGText) {
+		t.Errorf("the large document did not stay in sync")
+	}
+}
+
+const rawDAGText = "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n" +
+	"t = KubernetesPodOperator(task_id=\"t\", image=\"i:1\", cmds=[\"python\", \"-c\", \"print(1)\"])\n"
+
+// TestBadSettingKeepsOthers sends settings where one value has the wrong
+// type: the others still apply, and the user is told what was skipped.
+func TestBadSettingKeepsOthers(t *testing.T) {
+	h := startServer(t, Options{})
+	h.initialize("", nil, map[string]any{"workPool": 42, "mappings": []string{}})
+	h.client.waitFor(t, "the settings message", func() bool {
+		return len(h.client.messages) > 0 && strings.Contains(h.client.messages[0], "workPool must be a string")
+	})
+	settings, _ := json.Marshal(map[string]any{"airshift": map[string]any{"workPool": "gpu-pool", "mappings": 7}})
+	if err := h.server.DidChangeConfiguration(h.ctx, &protocol.DidChangeConfigurationParams{Settings: settings}); err != nil {
+		t.Fatal(err)
+	}
+	u := h.open("/tmp/airshift-test/pool.py", rawDAGText)
+	pub := h.diagnosticsFor(u, 1)
+	actions, err := h.server.CodeAction(h.ctx, &protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
+		Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
+	})
+	if err != nil || len(actions) != 1 {
+		t.Fatalf("code actions: %v %v", actions, err)
+	}
+	edits := actions[0].(*protocol.CodeAction).Edit.Changes[u]
+	joined := ""
+	for _, e := range edits {
+		joined += e.NewText
+	}
+	if !strings.Contains(joined, "--pool gpu-pool") {
+		t.Errorf("the workPool setting did not reach the rewrite:\n%s", joined)
+	}
+}

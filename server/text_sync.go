@@ -11,8 +11,10 @@ import (
 )
 
 // maxDocumentBytes bounds the documents the server parses. Larger files
-// are kept in sync but not analysed, and the user is told so.
-const maxDocumentBytes = 16 << 20
+// are kept in sync but not analysed, and the user is told so. DAG files are
+// far smaller, and analysis time and memory grow with the size, so the bound
+// keeps typing responsive.
+const maxDocumentBytes = 2 << 20
 
 // DidOpen parses the document and schedules its diagnostics.
 func (s *Server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocumentParams) error {
@@ -22,7 +24,7 @@ func (s *Server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 	var snap *snapshot
 	if len(text) > maxDocumentBytes {
 		snap = &snapshot{uri: doc.URI, version: doc.Version, text: text, mapper: newMapper(text, nil, utf8)}
-		s.showError(fmt.Sprintf("Airshift skips %s: it is %d MB, above the %d MB limit.", doc.URI, len(text)>>20, maxDocumentBytes>>20))
+		s.showError(fmt.Sprintf("Airshift skips %s: it is %.1f MB, above the %d MB limit for analysis.", doc.URI, float64(len(text))/(1<<20), maxDocumentBytes>>20))
 	} else {
 		var err error
 		snap, err = open(s.lifetime, doc.URI, doc.Version, text, utf8)
@@ -111,7 +113,8 @@ func (s *Server) DidChangeConfiguration(ctx context.Context, params *protocol.Di
 	var st settings
 	if len(params.Settings) > 0 && string(params.Settings) != "null" {
 		if err := st.decode(params.Settings); err != nil {
-			return fmt.Errorf("settings: %w", err)
+			s.log.Warn("some settings were skipped", zap.Error(err))
+			s.showError("Airshift skipped settings: " + err.Error())
 		}
 	}
 	s.applySettings(st)
