@@ -248,3 +248,44 @@ func TestMappingExampleRewrite(t *testing.T) {
 	}
 	checkRewritten(t, reg, "process.py", []byte(before), out)
 }
+
+// TestRelatives checks the rule codes and fixes of the operators that run a
+// pod like KubernetesPodOperator, and of the file's own subclass, factory
+// and @task.kubernetes function.
+func TestRelatives(t *testing.T) {
+	reg := builtinRegistry(t)
+	path := "../testdata/relatives/relatives.py"
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := analyzeSource(t, reg, "relatives.py", src)
+	checkGolden(t, "../testdata/golden/relatives.py.findings", []byte(describeFindings(res)))
+	var rules []string
+	for _, fd := range res.Findings {
+		rules = append(rules, fd.Rule)
+	}
+	want := "AS101 AS102 AS103 AS104 AS104 AS106 AS107 AS105"
+	if strings.Join(rules, " ") != want {
+		t.Errorf("rules %v, want %s", rules, want)
+	}
+	out, n, err := FixAll(context.Background(), src, reg, Options{Entrypoint: "relatives.py"}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "../testdata/golden/relatives.py.fixed", out)
+	if n != 3 {
+		t.Errorf("applied %d fixes, want 3 (GKE, EKS and the single-pod Job)", n)
+	}
+	checkRewritten(t, reg, "relatives.py", src, out)
+	for _, wantText := range []string{
+		"#    project_id=\"acme-growth\"",
+		"#    backoff_limit: 2",
+		"#    finished_job_ttl: 600",
+		"#    region=\"eu-central-1\"",
+	} {
+		if !strings.Contains(string(out), wantText) {
+			t.Errorf("the rewrite lacks %q", wantText)
+		}
+	}
+}
