@@ -339,30 +339,36 @@ func (p *flowPlan) resource(arg, section, resource string, v *Value) {
 	p.template = append(p.template, keyValue{"resources", fmt.Sprintf("%s/resources/%s/%s: %s (%s)", mainContainer, section, resource, displayValue(v), arg)})
 }
 
+// deleteTTL is the finished_job_ttl that stands for deleting the pod when
+// it finishes. NOTE: a minute is a chosen margin, not a documented value:
+// it leaves the worker time to read the finished Job before Kubernetes
+// deletes it.
+const deleteTTL = "60"
+
 func (p *flowPlan) readDeletePod(name string, v *Value) {
 	switch {
 	case v.Kind == KindBool && v.Str == "True":
-		p.jobVar("finished_job_ttl", "0")
-		p.other = append(p.other, name+"=True: finished_job_ttl 0 deletes the finished Job")
+		p.jobVar("finished_job_ttl", deleteTTL)
+		p.other = append(p.other, name+"=True: finished_job_ttl "+deleteTTL+" deletes the finished Job a minute after it ends")
 	case v.Kind == KindBool && v.Str == "False":
 		p.jobVar("finished_job_ttl", "null")
 		p.other = append(p.other, name+"=False: finished_job_ttl null keeps the finished Job")
 	default:
-		p.other = append(p.other, fmt.Sprintf("%s=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", name, displayValue(v)))
+		p.other = append(p.other, fmt.Sprintf("%s=%s: set finished_job_ttl to "+deleteTTL+" to delete or null to keep the finished Job", name, displayValue(v)))
 		p.review("Airshift cannot evaluate %s statically: %s", name, displayValue(v))
 	}
 }
 
 func (p *flowPlan) readFinishAction(v *Value) {
 	if v.Kind != KindString {
-		p.other = append(p.other, fmt.Sprintf("on_finish_action=%s: set finished_job_ttl to 0 to delete or null to keep the finished Job", displayValue(v)))
+		p.other = append(p.other, fmt.Sprintf("on_finish_action=%s: set finished_job_ttl to "+deleteTTL+" to delete or null to keep the finished Job", displayValue(v)))
 		p.review("Airshift cannot evaluate on_finish_action statically: %s", displayValue(v))
 		return
 	}
 	switch v.Str {
 	case "delete_pod", "delete_active_pod":
-		p.jobVar("finished_job_ttl", "0")
-		p.other = append(p.other, fmt.Sprintf("on_finish_action=%q: finished_job_ttl 0 deletes the finished Job", v.Str))
+		p.jobVar("finished_job_ttl", deleteTTL)
+		p.other = append(p.other, fmt.Sprintf("on_finish_action=%q: finished_job_ttl %s deletes the finished Job a minute after it ends", v.Str, deleteTTL))
 	case "keep_pod":
 		p.jobVar("finished_job_ttl", "null")
 		p.other = append(p.other, `on_finish_action="keep_pod": finished_job_ttl null keeps the finished Job`)
