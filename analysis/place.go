@@ -317,23 +317,32 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	decorator := append([]string{"name=" + pyString(p.flowName)}, p.decorator...)
 	add("@flow(%s)", strings.Join(decorator, ", "))
 	var params []string
+	for _, name := range p.jinja.params {
+		params = append(params, name+": str = "+pyString(p.jinja.defaults[name]))
+	}
 	for _, q := range p.params {
 		params = append(params, fmt.Sprintf("%s: str = %s", q.name, pyString(q.defaultValue)))
 	}
 	add("def %s(%s):", p.funcName, strings.Join(params, ", "))
 	var body []string
+	exportsEnv := len(p.params) > 0 || len(p.envExports) > 0
 	imports := uniqueStrings(p.imports)
-	if len(p.params) > 0 {
+	if exportsEnv {
 		imports = uniqueStrings(append([]string{"import os"}, imports...))
 	}
 	body = append(body, imports...)
-	if len(p.params) > 0 {
+	if len(p.jinja.setup) > 0 {
+		body = append(body, "", "# Airflow rendered these dates from the run's logical date.")
+		body = append(body, p.jinja.setup...)
+	}
+	if exportsEnv {
 		body = append(body, "", "# The work pool sets these variables; a run's parameters override them.")
 		for _, q := range p.params {
 			body = append(body, fmt.Sprintf("os.environ[%s] = %s", pyString(q.envName), q.name))
 		}
+		body = append(body, p.envExports...)
 	}
-	if len(imports) > 0 || len(p.params) > 0 {
+	if len(imports) > 0 || exportsEnv || len(p.jinja.setup) > 0 {
 		body = append(body, "")
 	}
 	body = append(body, p.body...)
@@ -341,6 +350,10 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 		if strings.TrimSpace(line) == "" {
 			lines = append(lines, "")
 			continue
+		}
+		// Setup lines mark nested indentation with tabs.
+		for strings.HasPrefix(line, "\t") {
+			line = unit + line[1:]
 		}
 		lines = append(lines, unit+line)
 	}

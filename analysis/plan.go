@@ -74,6 +74,8 @@ func buildPlan(call *Call, indent string) *flowPlan {
 	}
 	p.checkDuplicates(call)
 	p.readCommand(cmds, arguments)
+	p.reasons = append(p.reasons, p.jinja.reviews...)
+	p.imports = append(p.imports, p.jinja.imports...)
 	p.nameParams()
 	for _, origin := range p.origins {
 		p.other = append(p.other, fmt.Sprintf("read from %s: %s", origin, strings.Join(origins[origin], ", ")))
@@ -163,16 +165,30 @@ func (p *flowPlan) readGeneric(operator, name string, v *Value) {
 }
 
 func (p *flowPlan) readEnv(v *Value) {
-	p.checkRuntime("env_vars", v)
+	if !v.Literal() {
+		p.checkRuntime("env_vars", v)
+	}
 	env := map[string]bool{}
 	var entries []string
 	add := func(name string, value *Value) {
+		if value.Kind == KindString && value.HasJinja() {
+			// The flow renders the value itself and exports it.
+			if literal, ok := p.jinja.fString(value.Str); ok {
+				p.envExports = append(p.envExports, fmt.Sprintf("os.environ[%s] = %s", pyString(name), literal))
+				entries = append(entries, jsonString(name)+": "+jsonString(value.Str)+" (set by the flow)")
+				env[name] = true
+				return
+			}
+		}
 		if value.Kind == KindString && !value.HasJinja() {
 			entries = append(entries, jsonString(name)+": "+jsonString(value.Str))
 			p.envParams = append(p.envParams, flowParam{envName: name, defaultValue: value.Str})
 		} else {
 			// Shown as source text: the value is only known at run time.
 			entries = append(entries, jsonString(name)+": "+displayValue(value))
+			if value.HasJinja() {
+				p.review("env_vars %s uses a Jinja template Airshift cannot translate: %s", name, displayValue(value))
+			}
 		}
 		env[name] = true
 	}
@@ -237,7 +253,10 @@ func (p *flowPlan) readEnv(v *Value) {
 // A parameter never takes a name the body uses, such as os or a module the
 // code imports, because the parameter would hide it.
 func (p *flowPlan) nameParams() {
-	reserved := map[string]bool{"os": true, "flow": true}
+	reserved := map[string]bool{"os": true, "flow": true, "runtime": true, "Variable": true}
+	for _, name := range p.jinja.params {
+		reserved[name] = true
+	}
 	for _, imp := range p.imports {
 		reserved[strings.TrimPrefix(imp, "import ")] = true
 	}
@@ -465,11 +484,18 @@ func (p *flowPlan) readCommand(cmds, arguments *Value) {
 		return
 	}
 	p.command = argv
-	for _, a := range argv {
-		if strings.Contains(a, "{{") || strings.Contains(a, "{%") {
-			p.review("the command uses a Jinja template that Airflow rendered at run time: %s", jsonString(a))
-			break
+	// pyArgv renders argument list items, translating Jinja templates.
+	pyArgv := func(items []string) string {
+		quoted := make([]string, len(items))
+		for i, s := range items {
+			literal, ok := p.jinja.pyValue(s)
+			if !ok {
+				p.review("the command uses a Jinja template Airshift cannot translate: %s", jsonString(s))
+				literal = pyString(s)
+			}
+			quoted[i] = literal
 		}
+		return "[" + strings.Join(quoted, ", ") + "]"
 	}
 	if isPython(argv[0]) {
 		rest := argv[1:]
@@ -478,26 +504,26 @@ func (p *flowPlan) readCommand(cmds, arguments *Value) {
 			rest = rest[1:]
 		}
 		if len(rest) >= 2 && rest[0] == "-c" {
-			p.pythonCode(rest[1], rest[2:])
+			p.pythonCode(rest[1], rest[2:], pyArgv)
 			return
 		}
 		if len(rest) >= 2 && rest[0] == "-m" {
 			p.imports = append(p.imports, "import runpy", "import sys")
-			p.body = append(p.body, "sys.argv = "+pyList(append([]string{rest[1]}, rest[2:]...)),
+			p.body = append(p.body, "sys.argv = "+pyArgv(append([]string{rest[1]}, rest[2:]...)),
 				fmt.Sprintf("runpy.run_module(%s, run_name=\"__main__\", alter_sys=True)", pyString(rest[1])))
 			p.review("python -m %s now runs inside the flow's process; check how it exits and reads sys.argv", rest[1])
 			return
 		}
 		if len(rest) >= 1 && !strings.HasPrefix(rest[0], "-") {
 			p.imports = append(p.imports, "import runpy", "import sys")
-			p.body = append(p.body, "sys.argv = "+pyList(rest),
+			p.body = append(p.body, "sys.argv = "+pyArgv(rest),
 				fmt.Sprintf("runpy.run_path(%s, run_name=\"__main__\")", pyString(rest[0])))
 			p.review("python %s now runs inside the flow's process; check how it exits and reads sys.argv", path.Base(rest[0]))
 			return
 		}
 	}
 	p.imports = append(p.imports, "import subprocess")
-	p.body = append(p.body, fmt.Sprintf("subprocess.run(%s, check=True)", pyList(argv)))
+	p.body = append(p.body, fmt.Sprintf("subprocess.run(%s, check=True)", pyArgv(argv)))
 	p.review("the command %s is not Python; it now runs in the flow's pod, so the work pool image needs it besides prefect", jsonString(argv[0]))
 }
 
@@ -522,7 +548,12 @@ func isPlainPythonFlag(arg string) bool {
 	return false
 }
 
-func (p *flowPlan) pythonCode(code string, extra []string) {
+func (p *flowPlan) pythonCode(code string, extra []string, pyArgv func([]string) string) {
+	if translated, ok := p.jinja.translateCode(code); ok {
+		code = translated
+	} else {
+		p.review("the python -c code uses a Jinja template Airshift cannot translate: %s", jsonString(code))
+	}
 	lines, names, reason := codeLines(code, p.indent)
 	if reason != "" {
 		p.blocking = reason
@@ -531,7 +562,7 @@ func (p *flowPlan) pythonCode(code string, extra []string) {
 	p.bodyNames = names
 	if len(extra) > 0 {
 		p.imports = append(p.imports, "import sys")
-		p.body = append(p.body, "sys.argv = "+pyList(append([]string{"-c"}, extra...)))
+		p.body = append(p.body, "sys.argv = "+pyArgv(append([]string{"-c"}, extra...)))
 	}
 	p.body = append(p.body, lines...)
 }

@@ -20,6 +20,10 @@ type flowPlan struct {
 	decorator []string // keyword arguments of @flow beyond name
 	params    []flowParam
 	envParams []flowParam
+	// envExports set environment variables whose values the flow renders
+	// from Jinja templates.
+	envExports []string
+	jinja      jinja
 	// bodyNames are the names the flow body's code uses, which no
 	// parameter may hide.
 	bodyNames map[string]bool
