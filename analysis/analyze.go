@@ -43,6 +43,9 @@ type Fix struct {
 	// NoEquivalent names the arguments that have no Prefect equivalent, with
 	// the reason for each.
 	NoEquivalent []string
+	// Deployment is the prefect.yaml entry and base job template the
+	// rewritten flow needs.
+	Deployment *Deployment
 }
 
 // Message is the fix's description for CLI and JSON output.
@@ -139,6 +142,7 @@ func Analyze(f *File, opts Options) *Result {
 		}
 		res.Findings = append(res.Findings, fd)
 	}
+	res.Findings = append(res.Findings, f.antiPatterns()...)
 	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Start < res.Findings[j].Start })
 	return res
 }

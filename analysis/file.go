@@ -71,6 +71,9 @@ type Call struct {
 	// Function is the decorated function's name.
 	Decorator bool
 	Function  string
+	// DAG is the DAG(...) or @dag(...) call the operator belongs to, if
+	// Airshift can tell.
+	DAG *Value
 	// Mapped names the dynamic task mapping method, "expand" or
 	// "expand_kwargs" ("partial" alone), when the call maps the operator
 	// over a list with Operator.partial(...).expand(...).
@@ -378,6 +381,7 @@ func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
 		call.Positional, call.Keywords = callArguments(args, f.Src)
 		call.Keywords = f.expandSplats(call.Keywords, sc)
 		call.Keywords = append(call.Keywords, f.defaultArgs(n, call.Keywords, sc)...)
+		call.DAG = f.dagCall(n, call.Keywords, sc)
 		for i := range call.Keywords {
 			call.Keywords[i].Value = f.resolveConstants(call.Keywords[i].Value, sc)
 		}

@@ -14,7 +14,14 @@ const maxFixRounds = 500
 // the allowed kind is left. It returns the new text and how many fixes it
 // applied. With unsafe set, fixes that need review are applied too.
 func FixAll(ctx context.Context, src []byte, reg *mappings.Registry, opts Options, unsafe bool) ([]byte, int, error) {
-	applied := 0
+	out, deployments, err := FixAllDeployments(ctx, src, reg, opts, unsafe)
+	return out, len(deployments), err
+}
+
+// FixAllDeployments is FixAll that also returns the deployment of each fix
+// it applied, in order.
+func FixAllDeployments(ctx context.Context, src []byte, reg *mappings.Registry, opts Options, unsafe bool) ([]byte, []*Deployment, error) {
+	var applied []*Deployment
 	for round := 0; round < maxFixRounds; round++ {
 		tree, err := Parse(ctx, src, nil)
 		if err != nil {
@@ -45,7 +52,7 @@ func FixAll(ctx context.Context, src []byte, reg *mappings.Registry, opts Option
 			return nil, applied, err
 		}
 		src = out
-		applied++
+		applied = append(applied, chosen.Deployment)
 	}
 	return src, applied, nil
 }

@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -9,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/airshift/airshift/mappings"
 )
@@ -92,15 +95,16 @@ func TestExampleDAGs(t *testing.T) {
 			total += len(res.Findings)
 			checkGolden(t, filepath.Join("../testdata/golden", name+".findings"), []byte(describeFindings(res)))
 
-			out, n, err := FixAll(context.Background(), src, reg, Options{Entrypoint: name}, true)
+			out, deployments, err := FixAllDeployments(context.Background(), src, reg, Options{Entrypoint: name}, true)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, filepath.Join("../testdata/golden", name+".fixed"), out)
-			if n == 0 {
+			if len(deployments) == 0 {
 				return
 			}
 			checkRewritten(t, reg, name, src, out)
+			checkDeployments(t, name, deployments)
 		})
 	}
 	if total != 29 {
@@ -288,4 +292,36 @@ func TestRelatives(t *testing.T) {
 			t.Errorf("the rewrite lacks %q", wantText)
 		}
 	}
+}
+
+// checkDeployments writes the deployments of a fixture's rewrites into one
+// prefect.yaml and their base job templates, compares them with golden
+// files, and checks that each parses.
+func checkDeployments(t *testing.T, name string, deployments []*Deployment) {
+	t.Helper()
+	var prefect []byte
+	for _, d := range deployments {
+		var err error
+		prefect, err = UpdatePrefectYAML(prefect, d)
+		if err != nil {
+			t.Fatalf("prefect.yaml for %s: %v", d.Name, err)
+		}
+		if file := d.TemplateFile(); file != "" {
+			tmpl, err := d.BaseJobTemplate()
+			if err != nil {
+				t.Fatalf("base job template for %s: %v", d.Name, err)
+			}
+			if !json.Valid(tmpl) {
+				t.Errorf("base job template for %s is not JSON", d.Name)
+			}
+			checkGolden(t, filepath.Join("../testdata/golden", strings.TrimSuffix(name, ".py")+"."+file), tmpl)
+		}
+	}
+	var parsed struct {
+		Deployments []map[string]any `yaml:"deployments"`
+	}
+	if err := yaml.Unmarshal(prefect, &parsed); err != nil || len(parsed.Deployments) != len(deployments) {
+		t.Errorf("prefect.yaml holds %d deployments (err %v), want %d", len(parsed.Deployments), err, len(deployments))
+	}
+	checkGolden(t, filepath.Join("../testdata/golden", strings.TrimSuffix(name, ".py")+".prefect.yaml"), prefect)
 }

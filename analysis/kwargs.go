@@ -104,8 +104,10 @@ func (f *File) assignedValue(v *Value, sc *scope) *Value {
 // set itself. Airflow applies them the same way at task creation.
 func (f *File) defaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) []Keyword {
 	var sources []*Value
-	if dagArgs := f.dagDefaultArgs(call, keywords, sc); dagArgs != nil {
-		sources = append(sources, dagArgs)
+	if dag := f.dagCall(call, keywords, sc); dag != nil {
+		if dagArgs := keywordValue(dag, "default_args"); dagArgs != nil {
+			sources = append(sources, dagArgs)
+		}
 	}
 	for _, kw := range keywords {
 		if kw.Name == "default_args" {
@@ -136,16 +138,16 @@ func (f *File) defaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) []K
 	return out
 }
 
-// dagDefaultArgs finds the DAG a call belongs to, through dag=NAME, an
-// enclosing "with DAG(...)" block or an enclosing @dag function, and
-// returns the value of its default_args argument.
-func (f *File) dagDefaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) *Value {
+// dagCall finds the DAG a call belongs to, through dag=NAME, an enclosing
+// "with DAG(...)" block or an enclosing @dag function, and returns the DAG
+// call, or nil.
+func (f *File) dagCall(call *sitter.Node, keywords []Keyword, sc *scope) *Value {
 	for _, kw := range keywords {
 		if kw.Name != "dag" {
 			continue
 		}
 		if assigned := f.assignedValue(kw.Value, sc); assigned != nil && isDAGCall(assigned) {
-			return keywordValue(assigned, "default_args")
+			return assigned
 		}
 	}
 	for p := call.Parent(); p != nil; p = p.Parent() {
@@ -165,7 +167,7 @@ func (f *File) dagDefaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) 
 						continue
 					}
 					if v := newValue(item, f.Src); isDAGCall(v) {
-						return keywordValue(v, "default_args")
+						return v
 					}
 				}
 			}
@@ -176,7 +178,7 @@ func (f *File) dagDefaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) 
 					continue
 				}
 				if v := newValue(dec.NamedChild(0), f.Src); isDAGCall(v) {
-					return keywordValue(v, "default_args")
+					return v
 				}
 			}
 		}

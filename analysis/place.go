@@ -268,8 +268,14 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	add("# A Kubernetes work pool runs it and now holds the pod settings.")
 	if len(p.template) > 0 {
 		add("# 1. Create the work pool once, with a base job template that adds the fields below:")
-		add("#    prefect work-pool get-default-base-job-template --type kubernetes -f base-job-template.json")
-		add("#    prefect work-pool create --type kubernetes %s --base-job-template base-job-template.json", opts.WorkPool)
+		file := "base-job-template.json"
+		if len(p.templateFields) > 0 {
+			// airshift fix --deployments writes this file.
+			file = (&Deployment{Name: p.flowName, TemplateFields: p.templateFields}).TemplateFile()
+		} else {
+			add("#    prefect work-pool get-default-base-job-template --type kubernetes -f %s", file)
+		}
+		add("#    prefect work-pool create --type kubernetes %s --base-job-template %s", opts.WorkPool, file)
 	} else {
 		add("# 1. Create the work pool once:")
 		add("#    prefect work-pool create --type kubernetes %s", opts.WorkPool)

@@ -115,6 +115,21 @@ func (p *flowPlan) checkParallel(call *Call) {
 	}
 }
 
+// templateField records a value for the custom base job template at a
+// JSON pointer inside the Job manifest. A value that is not a literal, or
+// a target that names more than one place, is left to the user and said so.
+func (p *flowPlan) templateField(name, target string, v *Value) {
+	value, ok := jsonText(v)
+	switch {
+	case !ok:
+		p.templateNotes = append(p.templateNotes, fmt.Sprintf("%s is not a literal; set %s in the template by hand", name, target))
+	case !strings.HasPrefix(target, "/") || strings.Contains(target, " "):
+		p.templateNotes = append(p.templateNotes, fmt.Sprintf("%s goes to %s, which needs editing by hand", name, target))
+	default:
+		p.templateFields = append(p.templateFields, TemplateField{Pointer: target, JSON: value})
+	}
+}
+
 // checkRuntime lowers the fix when a value is only known at run time.
 func (p *flowPlan) checkRuntime(name string, v *Value) {
 	switch {
@@ -146,6 +161,7 @@ func (p *flowPlan) readGeneric(operator, name string, v *Value) {
 		p.jobVar(info.Target, displayValue(v))
 	case DestTemplate:
 		p.checkRuntime(name, v)
+		p.templateField(name, info.Target, v)
 		line := fmt.Sprintf("%s: %s", info.Target, displayValue(v))
 		if info.Note != "" {
 			line += " (" + name + ": " + info.Note + ")"
@@ -238,6 +254,7 @@ func (p *flowPlan) readEnv(v *Value) {
 		}
 		if len(fromRefs) > 0 {
 			p.template = append(p.template, keyValue{mainContainer + "/env", fmt.Sprintf("%s/env: [%s] (env_vars with value_from; list them in the manifest, not in the env job variable)", mainContainer, strings.Join(fromRefs, ", "))})
+			p.templateNotes = append(p.templateNotes, "env_vars entries with value_from replace {{ env }} at "+mainContainer+"/env with a literal list; add them by hand")
 		}
 	default:
 		p.jobVar("env", displayValue(v))
@@ -355,6 +372,7 @@ func (p *flowPlan) resource(arg, section, resource string, v *Value) {
 		p.jobVar(jv, displayValue(v))
 		return
 	}
+	p.templateField(arg, mainContainer+"/resources/"+section+"/"+strings.ReplaceAll(resource, "/", "~1"), v)
 	p.template = append(p.template, keyValue{"resources", fmt.Sprintf("%s/resources/%s/%s: %s (%s)", mainContainer, section, resource, displayValue(v), arg)})
 }
 

@@ -24,6 +24,10 @@ type flowPlan struct {
 	// from Jinja templates.
 	envExports []string
 	jinja      jinja
+	// templateFields are the custom base job template's additions, and
+	// templateNotes what could not be added automatically.
+	templateFields []TemplateField
+	templateNotes  []string
 	// bodyNames are the names the flow body's code uses, which no
 	// parameter may hide.
 	bodyNames map[string]bool
@@ -123,6 +127,7 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 		fix.Title += " (needs review)"
 	}
 	fix.Preferred = fix.Safety == Safe
+	fix.Deployment = newDeployment(call, plan, opts)
 	if err := checkRewrite(f, fix.Edits); err != nil {
 		return nil, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
 	}
