@@ -2,7 +2,7 @@
 BIN := bin/airshift
 GO ?= go
 
-.PHONY: build test run clean
+.PHONY: build test run clean vsix
 
 build:
 	$(GO) build -o $(BIN) ./cmd/airshift
@@ -18,3 +18,20 @@ test:
 
 clean:
 	rm -rf bin
+
+VSCODE_DIR := editors/vscode
+VSIX := bin/airshift-linux-x64.vsix
+
+# npm ci rewrites node_modules/.package-lock.json, so the install reruns
+# only when package-lock.json changes.
+$(VSCODE_DIR)/node_modules/.package-lock.json: $(VSCODE_DIR)/package-lock.json
+	cd $(VSCODE_DIR) && npm ci --no-audit --no-fund
+
+# vsix packages the VS Code extension with a linux-x64 server inside. The
+# server uses cgo, so this needs a linux/amd64 host or CC set to a cross
+# compiler for it.
+vsix: $(VSCODE_DIR)/node_modules/.package-lock.json
+	mkdir -p bin $(VSCODE_DIR)/server
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags="-s -w" -o $(VSCODE_DIR)/server/airshift ./cmd/airshift
+	cd $(VSCODE_DIR) && npx --no-install vsce package --no-dependencies --skip-license \
+		--allow-missing-repository --target linux-x64 -o ../../$(VSIX) </dev/null
