@@ -16,6 +16,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 	common.register(fs)
 	diff := fs.Bool("diff", false, "print a unified diff of the rewrites and write nothing")
 	unsafe := fs.Bool("unsafe-fixes", false, "also apply the rewrites marked as needing review")
+	deployments := fs.Bool("deployments", false, "also write each rewritten flow's entry into prefect.yaml, and its base job template, in the project root")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseStatus(err)
@@ -38,7 +39,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		status = exitError
 	}
 	ctx := context.Background()
-	fixed, applied, remaining := 0, 0, 0
+	fixed, total, remaining := 0, 0, 0
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -47,7 +48,8 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 			continue
 		}
 		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: entrypointFor(path)}
-		out, n, err := analysis.FixAll(ctx, src, reg, opts, *unsafe)
+		out, applied, err := analysis.FixAllDeployments(ctx, src, reg, opts, *unsafe)
+		n := len(applied)
 		if err != nil {
 			printErr(stderr, path, err)
 			status = exitError
@@ -63,22 +65,27 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		if n == 0 {
 			continue
 		}
-		applied += n
+		total += n
 		fixed++
 		if *diff {
 			fmt.Fprint(stdout, unifiedDiff(path, src, out))
-			continue
-		}
-		if err := writeAtomic(path, out); err != nil {
+		} else if err := writeAtomic(path, out); err != nil {
 			printErr(stderr, path, err)
 			status = exitError
+			continue
+		}
+		if *deployments {
+			if err := writeDeployments(path, applied, *diff, stdout, stderr); err != nil {
+				printErr(stderr, path, err)
+				status = exitError
+			}
 		}
 	}
 	verb := "Applied"
 	if *diff {
 		verb = "Would apply"
 	}
-	fmt.Fprintf(stderr, "%s %d %s in %d %s; %d operator %s left.\n", verb, applied, plural(applied, "rewrite", "rewrites"),
+	fmt.Fprintf(stderr, "%s %d %s in %d %s; %d operator %s left.\n", verb, total, plural(total, "rewrite", "rewrites"),
 		fixed, plural(fixed, "file", "files"), remaining, plural(remaining, "call", "calls"))
 	if !mappingsOK {
 		status = exitError
@@ -86,7 +93,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 	if status == exitClean && remaining > 0 && !*diff {
 		status = exitFindings
 	}
-	if status == exitClean && *diff && (applied > 0 || remaining > 0) {
+	if status == exitClean && *diff && (total > 0 || remaining > 0) {
 		status = exitFindings
 	}
 	return status

@@ -133,19 +133,27 @@ func entrypointFor(path string) string {
 	if err != nil {
 		return filepath.ToSlash(filepath.Clean(path))
 	}
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		for _, marker := range projectMarkers {
-			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-				if rel, err := filepath.Rel(dir, abs); err == nil {
-					return filepath.ToSlash(rel)
-				}
-			}
-		}
-		if parent := filepath.Dir(dir); parent == dir {
-			break
+	if root, ok := projectRoot(abs); ok {
+		if rel, err := filepath.Rel(root, abs); err == nil {
+			return filepath.ToSlash(rel)
 		}
 	}
 	return filepath.ToSlash(filepath.Clean(path))
+}
+
+// projectRoot returns the nearest folder above the absolute path abs that
+// holds a project marker.
+func projectRoot(abs string) (string, bool) {
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		for _, marker := range projectMarkers {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				return dir, true
+			}
+		}
+		if parent := filepath.Dir(dir); parent == dir {
+			return "", false
+		}
+	}
 }
 
 // location is a 1-based row and a 1-based column counted in characters,
