@@ -2,7 +2,7 @@
 BIN := bin/airshift
 GO ?= go
 
-.PHONY: build test run clean vsix
+.PHONY: build test run clean vsix test-editors
 
 build:
 	$(GO) build -o $(BIN) ./cmd/airshift
@@ -15,6 +15,7 @@ run: build
 test:
 	$(GO) vet ./...
 	$(GO) test ./...
+	$(MAKE) test-editors
 
 clean:
 	rm -rf bin
@@ -35,3 +36,8 @@ vsix: $(VSCODE_DIR)/node_modules/.package-lock.json
 	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags="-s -w" -o $(VSCODE_DIR)/server/airshift ./cmd/airshift
 	cd $(VSCODE_DIR) && npx --no-install vsce package --no-dependencies --skip-license \
 		--allow-missing-repository --target linux-x64 -o ../../$(VSIX) </dev/null
+
+# test-editors drives the server from Neovim, Emacs eglot and a Node.js
+# protocol client, and checks the packaged extension.
+test-editors: build
+	editors/test/run-all.sh
