@@ -7,15 +7,21 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/airshift/airshift/analysis"
 )
+
+// checkFormats are the values of check's --format flag.
+var checkFormats = []string{"text", "json", "sarif", "github"}
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet("check", stderr, "check [flags] [PATH...]")
 	var common commonFlags
 	common.register(fs)
-	format := fs.String("format", "text", "output format: text or json")
+	format := fs.String("format", "text", "output format: text, json (ruff's JSON with fix edits), sarif (SARIF 2.1.0 for GitHub code scanning) or github (GitHub Actions annotations)")
+	statistics := fs.Bool("statistics", false, "print the number of findings per rule instead of the findings (with --format text or json)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseStatus(err)
@@ -24,8 +30,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "airshift: %v\n", err)
 		return exitError
 	}
-	if *format != "text" && *format != "json" {
-		fmt.Fprintf(stderr, "airshift: unknown --format %q; use text or json\n", *format)
+	if !slices.Contains(checkFormats, *format) {
+		fmt.Fprintf(stderr, "airshift: unknown --format %q; use text, json, sarif or github\n", *format)
+		return exitError
+	}
+	if *statistics && *format != "text" && *format != "json" {
+		fmt.Fprintf(stderr, "airshift: --statistics works with --format text or json, not %q\n", *format)
 		return exitError
 	}
 	if len(paths) == 0 {
@@ -35,10 +45,17 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if reg == nil {
 		return exitError
 	}
+	// failures describe the errors reported on stderr, which SARIF output
+	// repeats as tool execution notifications.
+	var failures []string
+	if !mappingsOK {
+		failures = append(failures, "a --mappings document failed to load and was skipped; the other mappings were used")
+	}
 	files, errs := collectFiles(paths)
 	status := exitClean
 	for _, err := range errs {
 		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		failures = append(failures, err.Error())
 		status = exitError
 	}
 	progress := progressLine(stderr, len(files))
@@ -46,39 +63,35 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	progress(-1)
 
 	var tally counts
-	var records []jsonFinding
+	var analyzed []fileResult
 	for _, r := range results {
 		if r.err != nil {
 			printErr(stderr, r.path, r.err)
+			failures = append(failures, fmt.Sprintf("%s: %v", r.path, r.err))
 			status = exitError
 			continue
 		}
 		tally.add(r.findings)
-		for _, fd := range r.findings {
-			if *format == "json" {
-				records = append(records, toJSON(r, fd))
-				continue
-			}
-			loc := locate(r.file, fd.Start)
-			marker := ""
-			if len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe {
-				marker = "[*] "
-			}
-			fmt.Fprintf(stdout, "%s:%d:%d: %s %s%s\n", r.path, loc.Row, loc.Column, fd.Rule, marker, fd.Message)
-		}
+		analyzed = append(analyzed, r)
 	}
-	if *format == "json" {
-		if records == nil {
-			records = []jsonFinding{}
-		}
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(records); err != nil {
-			fmt.Fprintf(stderr, "airshift: writing JSON: %v\n", err)
-			return exitError
-		}
-	} else if status == exitClean || tally.findings() > 0 {
+
+	switch {
+	case *statistics:
+		err = writeStatistics(stdout, *format, analyzed)
+	case *format == "json":
+		err = writeJSON(stdout, analyzed)
+	case *format == "sarif":
+		err = writeSARIF(stdout, analyzed, failures, status == exitClean && mappingsOK)
+	case *format == "github":
+		err = writeGitHub(stdout, analyzed)
+	default:
+		err = writeText(stdout, analyzed)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "airshift: writing %s output: %v\n", *format, err)
+		return exitError
+	}
+	if *format == "text" && (status == exitClean || tally.findings() > 0) {
 		fmt.Fprintln(stdout, tally.summary(len(files)))
 	}
 	if !mappingsOK {
@@ -88,6 +101,69 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		status = exitFindings
 	}
 	return status
+}
+
+// writeText prints one line per finding: path:row:column: CODE message,
+// with [*] before the message when a safe fix exists.
+func writeText(w io.Writer, results []fileResult) error {
+	for _, r := range results {
+		for _, fd := range r.findings {
+			loc := locate(r.file, fd.Start)
+			marker := ""
+			if hasSafeFix(fd) {
+				marker = "[*] "
+			}
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s %s%s\n", r.path, loc.Row, loc.Column, fd.Rule, marker, fd.Message); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeJSON prints the findings as a JSON array in ruff's shape.
+func writeJSON(w io.Writer, results []fileResult) error {
+	records := []jsonFinding{}
+	for _, r := range results {
+		for _, fd := range r.findings {
+			records = append(records, toJSON(r, fd))
+		}
+	}
+	return encodeJSON(w, records)
+}
+
+// encodeJSON writes v as indented JSON, leaving <, > and & unescaped
+// because the output is read by tools and people, not embedded in HTML.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// hasSafeFix reports whether the finding's preferred fix is safe, which is
+// the fix that airshift fix applies without --unsafe-fixes.
+func hasSafeFix(fd analysis.Finding) bool {
+	return len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe
+}
+
+// reportPath returns path relative to the current folder with forward
+// slashes, and whether it lies inside that folder. A path outside it, or
+// one that cannot be made relative, is returned absolute.
+func reportPath(path string) (string, bool) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path), false
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		return filepath.ToSlash(abs), false
+	}
+	rel, err := filepath.Rel(cwd, abs)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return filepath.ToSlash(abs), false
+	}
+	return filepath.ToSlash(rel), true
 }
 
 // counts tallies findings for the summary line.
@@ -105,7 +181,7 @@ func (c *counts) add(findings []analysis.Finding) {
 			continue
 		}
 		c.calls++
-		if len(fd.Fixes) > 0 && fd.Fixes[0].Safety == analysis.Safe {
+		if hasSafeFix(fd) {
 			c.safe++
 		} else if len(fd.Fixes) > 0 {
 			c.review++

@@ -29,6 +29,10 @@ Usage:
   airshift serve [flags]               run the language server over stdio
   airshift version                     print the version
 
+check prints one line per finding by default. --format json, sarif (SARIF 2.1.0
+for GitHub code scanning) or github (GitHub Actions annotations) selects
+another output, and --statistics prints the number of findings per rule.
+
 Run "airshift COMMAND -h" for a command's flags.
 `
 
