@@ -10,13 +10,20 @@ import (
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+	"go.uber.org/zap"
 
 	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/analysis/deployfiles"
 )
 
 // commandFixAll applies every safe rewrite in one document; its argument is
 // the document URI.
 const commandFixAll = "airshift.fixAll"
+
+// commandWriteDeployment writes the prefect.yaml entry and base job
+// template of one rewrite into the workspace root. Its arguments are the
+// document URI, the document version and the finding's start offset.
+const commandWriteDeployment = "airshift.writeDeployment"
 
 // Hover shows the mapping of the operator under the cursor.
 func (s *Server) Hover(ctx context.Context, params *protocol.HoverParams) (*protocol.Hover, error) {
@@ -82,6 +89,19 @@ func (s *Server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 				IsPreferred: &preferred,
 				Edit:        s.workspaceEdit(snap, fx.Edits),
 			})
+			if fx.Deployment != nil {
+				kind := protocol.CodeActionKindQuickFix
+				actions = append(actions, &protocol.CodeAction{
+					Title:       fmt.Sprintf("Write the prefect.yaml deployment %q to the workspace", fx.Deployment.Name),
+					Kind:        &kind,
+					Diagnostics: []protocol.Diagnostic{diag},
+					Command: protocol.Command{
+						Title:     "Write prefect.yaml deployment",
+						Command:   commandWriteDeployment,
+						Arguments: []protocol.LSPAny{rawJSON(snap.uri), rawJSON(snap.version), rawJSON(fd.Start)},
+					},
+				})
+			}
 		}
 	}
 	if kindWanted(params.Context.Only, protocol.CodeActionKindSourceFixAll) && hasSafeFix(result) {
@@ -236,6 +256,9 @@ func (s *Server) CodeActionResolve(ctx context.Context, action *protocol.CodeAct
 // ExecuteCommand runs airshift.fixAll by asking the client to apply the
 // edit.
 func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	if params.Command == commandWriteDeployment {
+		return nil, s.writeDeployment(params.Arguments)
+	}
 	if params.Command != commandFixAll {
 		return nil, fmt.Errorf("%w: unknown command %q", jsonrpc2.ErrInvalidParams, params.Command)
 	}
@@ -269,4 +292,44 @@ func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 		return nil, fmt.Errorf("the client did not apply the edit")
 	}
 	return nil, nil
+}
+
+// writeDeployment runs commandWriteDeployment.
+func (s *Server) writeDeployment(args []protocol.LSPAny) error {
+	var u uri.URI
+	var version int32
+	var start int
+	if len(args) != 3 || json.Unmarshal(args[0], &u) != nil || json.Unmarshal(args[1], &version) != nil || json.Unmarshal(args[2], &start) != nil {
+		return fmt.Errorf("%w: %s takes the document URI, its version and the finding's offset", jsonrpc2.ErrInvalidParams, commandWriteDeployment)
+	}
+	snap := s.docs.get(u)
+	if snap == nil {
+		return fmt.Errorf("%w: %s is not open", jsonrpc2.ErrInvalidParams, u)
+	}
+	if snap.version != version {
+		return protocol.ErrContentModified
+	}
+	var deployment *analysis.Deployment
+	for _, fd := range s.analyze(snap).Findings {
+		if fd.Start == start && len(fd.Fixes) > 0 {
+			deployment = fd.Fixes[0].Deployment
+		}
+	}
+	if deployment == nil {
+		return fmt.Errorf("%w: no rewrite starts at offset %d of %s", jsonrpc2.ErrInvalidParams, start, u)
+	}
+	s.mu.Lock()
+	root := s.root
+	s.mu.Unlock()
+	changes, err := deployfiles.Plan(root, []*analysis.Deployment{deployment})
+	if err != nil {
+		s.showError("Airshift did not write the deployment: " + err.Error())
+		return err
+	}
+	if err := deployfiles.Apply(changes); err != nil {
+		s.showError("Airshift could not write the deployment: " + err.Error())
+		return err
+	}
+	s.log.Info("wrote a deployment", zap.String("deployment", deployment.Name), zap.String("file", changes[len(changes)-1].Path))
+	return nil
 }

@@ -271,7 +271,7 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 				CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix, protocol.CodeActionKindSourceFixAll},
 				ResolveProvider: &resolve,
 			},
-			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{commandFixAll}},
+			ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: []string{commandFixAll, commandWriteDeployment}},
 		},
 		ServerInfo: protocol.ServerInfo{Name: "airshift", Version: protocol.NewOptional(s.opts.Version)},
 	}

@@ -77,8 +77,11 @@ func TestServerRewriteRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("codeAction: %v", err)
 	}
-	if len(actions) != 1 {
-		t.Fatalf("got %d code actions, want 1", len(actions))
+	if len(actions) != 2 {
+		t.Fatalf("got %d code actions, want the rewrite and the deployment files", len(actions))
+	}
+	if write := actions[1].(*protocol.CodeAction); write.Command.Command != commandWriteDeployment {
+		t.Errorf("second action = %+v, want the %s command", write, commandWriteDeployment)
 	}
 	action := actions[0].(*protocol.CodeAction)
 	if action.IsPreferred == nil || !*action.IsPreferred || *action.Kind != protocol.CodeActionKindQuickFix {
@@ -232,6 +235,9 @@ func TestServerRangesWithEmojiAndCJK(t *testing.T) {
 				}
 				for _, a := range actions {
 					action := a.(*protocol.CodeAction)
+					if action.Edit == nil {
+						continue
+					}
 					for _, e := range action.Edit.Changes[u] {
 						// Every edit boundary must fall on a character boundary.
 						h.textAt(text, e.Range)

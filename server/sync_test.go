@@ -118,8 +118,8 @@ func TestCodeActionWithByteColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(actions) != 1 {
-		t.Fatalf("got %d actions, want 1", len(actions))
+	if len(actions) != 2 {
+		t.Fatalf("got %d actions, want the rewrite and the deployment files", len(actions))
 	}
 	action := actions[0].(*protocol.CodeAction)
 	if action.Diagnostics[0].Range != d.Range {
@@ -265,7 +265,7 @@ func TestBadSettingKeepsOthers(t *testing.T) {
 		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
 		Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
 	})
-	if err != nil || len(actions) != 1 {
+	if err != nil || len(actions) != 2 {
 		t.Fatalf("code actions: %v %v", actions, err)
 	}
 	edits := actions[0].(*protocol.CodeAction).Edit.Changes[u]
@@ -275,5 +275,36 @@ func TestBadSettingKeepsOthers(t *testing.T) {
 	}
 	if !strings.Contains(joined, "--pool gpu-pool") {
 		t.Errorf("the workPool setting did not reach the rewrite:\n%s", joined)
+	}
+}
+
+// TestWriteDeploymentCommand runs the command behind the deployment action
+// and checks the prefect.yaml it writes into the workspace root.
+func TestWriteDeploymentCommand(t *testing.T) {
+	h := startServer(t, Options{})
+	root := t.TempDir()
+	h.initialize(root, nil, nil)
+	u := h.open(filepath.Join(root, "dags", "pool.py"), rawDAGText)
+	pub := h.diagnosticsFor(u, 1)
+	actions, err := h.server.CodeAction(h.ctx, &protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
+		Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
+	})
+	if err != nil || len(actions) != 2 {
+		t.Fatalf("code actions: %v %v", actions, err)
+	}
+	cmd := actions[1].(*protocol.CodeAction).Command
+	if _, err := h.server.ExecuteCommand(h.ctx, &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments}); err != nil {
+		t.Fatalf("executeCommand: %v", err)
+	}
+	data := readFile(t, filepath.Join(root, "prefect.yaml"))
+	if !strings.Contains(data, `entrypoint: "dags/pool.py:t"`) || !strings.Contains(data, `image: "i:1"`) {
+		t.Errorf("prefect.yaml:\n%s", data)
+	}
+	// A stale version is refused.
+	stale := append([]protocol.LSPAny{}, cmd.Arguments...)
+	stale[1] = protocol.LSPAny("7")
+	if _, err := h.server.ExecuteCommand(h.ctx, &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: stale}); err == nil {
+		t.Errorf("a command for version 7 of a version-1 document succeeded")
 	}
 }

@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/analysis/deployfiles"
 )
 
 func runFix(args []string, stdout, stderr io.Writer) int {
@@ -69,7 +69,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		fixed++
 		if *diff {
 			fmt.Fprint(stdout, unifiedDiff(path, src, out))
-		} else if err := writeAtomic(path, out); err != nil {
+		} else if err := deployfiles.WriteAtomic(path, out); err != nil {
 			printErr(stderr, path, err)
 			status = exitError
 			continue
@@ -97,40 +97,4 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		status = exitFindings
 	}
 	return status
-}
-
-// writeAtomic replaces path with data through a temporary file in the same
-// folder and a rename, keeping the file's permission bits, so a reader never
-// sees half a file and a failed write leaves the original intact.
-func writeAtomic(path string, data []byte) error {
-	// A symbolic link stays a link: the file it points to is rewritten.
-	path, err := filepath.EvalSymlinks(path)
-	if err != nil {
-		return err
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".airshift-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(info.Mode().Perm()); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
