@@ -24,7 +24,7 @@ const (
 	// FileName is the dedicated configuration file, whose settings are top-level keys.
 	FileName = "airshift.toml"
 
-	// PyprojectName is the Python project file, whose [tool.airshift] table holds the settings.
+	// PyprojectName is the Python project file, whose [tool.airshift] table contains the settings.
 	PyprojectName = "pyproject.toml"
 )
 
@@ -89,18 +89,18 @@ func (e *Error) Error() string {
 	}
 }
 
-// Find returns the configuration that applies to start, a file or folder. It
-// looks in the folder (or the file's folder) and then in each parent up to the
-// filesystem root, and stops at the first folder that has an airshift.toml or a
-// pyproject.toml with a [tool.airshift] table. In one folder, airshift.toml
-// wins over pyproject.toml. A pyproject.toml without the table is skipped, as
-// ruff skips one without [tool.ruff].
+// Find returns the configuration that applies to start, a file or folder.
+// It searches the folder (or the file's folder) and then each parent up to the
+// filesystem root. The first folder with an airshift.toml, or with a
+// pyproject.toml that has a [tool.airshift] table, ends the search. In one
+// folder, airshift.toml wins over pyproject.toml. A pyproject.toml without the
+// table is skipped, as ruff skips one without [tool.ruff].
 //
 // Find returns nil and no error when no folder has a configuration. A start
 // path that does not exist is taken as a file, so that an unsaved editor buffer
-// still gets its folder's configuration. Errors are those of Load; an invalid
-// pyproject.toml stops the search even when it has no [tool.airshift] table,
-// because its contents cannot be known.
+// still gets its folder's configuration. Errors are those of Load. An invalid
+// pyproject.toml ends the search with its error even without a
+// [tool.airshift] table, because Find cannot tell whether it has one.
 func Find(start string) (*Config, error) {
 	dir, err := startDir(start)
 	if err != nil {

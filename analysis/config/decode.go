@@ -13,14 +13,15 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// knownKeys lists the settings in the order the documentation gives them.
+// knownKeys lists the settings in the order of the package documentation.
 var knownKeys = []string{"work-pool", "select", "ignore", "per-file-ignores", "mappings", "unsafe-fixes"}
 
 // ruleCodePattern accepts a full rule code such as AS101 or a prefix of one,
-// down to "AS", which selects every Airshift rule.
+// down to "AS", which selects every Airshift rule. Every Airshift code is "AS"
+// and three digits, so a typo such as "AS1O1" or "as101" is rejected at load.
 var ruleCodePattern = regexp.MustCompile(`^AS[0-9]{0,3}$`)
 
-// parse decodes the settings in data, the contents of the file at path.
+// parse decodes the settings in data, the contents of the file at configPath.
 // found is false for a pyproject.toml without a [tool.airshift] table.
 //
 // Each key is held as a toml.Primitive and decoded on its own through a
@@ -174,7 +175,7 @@ func (d *decoder) perFileIgnores(cfg *Config, value toml.Primitive, key toml.Key
 	cfg.PerFileIgnores = make(map[string][]string, len(table))
 	for _, pattern := range d.orderedKeys(key, table) {
 		label := fmt.Sprintf("%q pattern %q", "per-file-ignores", pattern)
-		d.decode(table[pattern], append(slices.Clone(key), pattern), func(data any) error {
+		problem := d.check(table[pattern], append(slices.Clone(key), pattern), func(data any) error {
 			if err := checkPattern(pattern); err != nil {
 				return fmt.Errorf("%s is invalid: %v", label, err)
 			}
@@ -185,6 +186,16 @@ func (d *decoder) perFileIgnores(cfg *Config, value toml.Primitive, key toml.Key
 			cfg.PerFileIgnores[pattern] = codes
 			return nil
 		})
+		if problem == nil {
+			continue
+		}
+
+		// The parser records no position for an empty key (""), so such a
+		// problem is placed at the table instead.
+		if problem.Line == 0 {
+			problem.Line, problem.Column = d.position(value, key)
+		}
+		d.errs = append(d.errs, problem)
 	}
 }
 
@@ -194,8 +205,8 @@ type unmarshalFunc func(data any) error
 
 func (f unmarshalFunc) UnmarshalTOML(data any) error { return f(data) }
 
-// decode passes value to parse and records the error that parse returns, at
-// the position of key, which is relative to the settings table.
+// decode passes value to parse, records any error as an *Error at key, and
+// reports whether parse succeeded. Keys are relative to the settings table.
 func (d *decoder) decode(value toml.Primitive, key toml.Key, parse func(data any) error) bool {
 	problem := d.check(value, key, parse)
 	if problem != nil {
@@ -234,8 +245,8 @@ func (d *decoder) table(value toml.Primitive, key toml.Key, message string) (map
 		return nil, false
 	}
 
-	// The check above marks the entries as decoded, but this decode stores
-	// each of them again as a Primitive that keeps its own position.
+	// The check above receives only raw values, so this second decode stores each
+	// entry as a Primitive that keeps its own position for later messages.
 	var entries map[string]toml.Primitive
 	if err := d.metadata.PrimitiveDecode(value, &entries); err != nil {
 		d.errs = append(d.errs, &Error{Path: d.path, Key: key.String(), Message: err.Error()})
@@ -302,7 +313,7 @@ func ruleCodes(label string, data any) ([]string, error) {
 			return nil, fmt.Errorf("%s entry %d must be a string, not %s", label, i+1, typeName(item))
 		}
 		if !ruleCodePattern.MatchString(code) {
-			return nil, fmt.Errorf(`%s entry %q is not a rule code or prefix: write "AS" and up to three digits, such as "AS1" or "AS101"`, label, code)
+			return nil, fmt.Errorf(`%s entry %q is not a rule code or prefix, expected "AS" and up to three digits, such as "AS1" or "AS101"`, label, code)
 		}
 		codes = append(codes, code)
 	}
@@ -324,7 +335,7 @@ func mappingPaths(label string, data any, dir string) ([]string, error) {
 			return nil, fmt.Errorf("%s entry %d must be a string, not %s", label, i+1, typeName(item))
 		}
 		if strings.TrimSpace(mappingPath) == "" {
-			return nil, fmt.Errorf("%s entry %d is empty: write a path to a mapping document or a folder of them", label, i+1)
+			return nil, fmt.Errorf("%s entry %d is empty, expected a path to a mapping document or a folder of them", label, i+1)
 		}
 
 		resolved := filepath.FromSlash(mappingPath)
@@ -362,8 +373,8 @@ func checkPattern(pattern string) error {
 	return nil
 }
 
-// unknownKeyError names the key and, for a snake_case or misspelled-case
-// spelling of a known key, the key that was probably meant.
+// unknownKeyError names the key and, for a snake_case or capitalized spelling
+// of a known key, the key that was probably meant.
 func unknownKeyError(name, tableName string) error {
 	where := ""
 	if tableName != "" {

@@ -88,8 +88,8 @@ func relativePath(dir, file string) (string, bool) {
 }
 
 // matchesFile reports whether a per-file-ignores pattern matches a file. As in
-// ruff, a pattern without "/" such as "*_test.py" also matches the file's base
-// name in any folder, including folders outside the configuration's folder. A
+// ruff's exclude setting, a pattern without "/" such as "*_test.py" also matches
+// the file's base name in any folder, including folders outside the configuration's folder. A
 // pattern with "/" matches the path relative to that folder, where "*" stays
 // within one path segment and a "**" segment matches any number of them.
 func matchesFile(pattern, relative string, inside bool, base string) bool {
