@@ -2,14 +2,13 @@ package analysis
 
 import (
 	"fmt"
-	"path"
 	"strings"
 
 	sitter "github.com/smacker/go-tree-sitter"
 )
 
-// Rule codes of code inside Prefect flows and tasks that keeps running
-// workloads the Airflow way instead of letting the work pool run them.
+// Rule codes of calls inside Prefect flows and tasks that start a workload
+// the Airflow way, where the work pool should run the flow instead.
 const (
 	// OperatorExecuteRule reports an Airflow operator's execute() called
 	// from a Prefect flow or task.
@@ -43,28 +42,6 @@ var podCreationMethods = map[string]bool{
 // the Kubernetes API classes: the official client and its asyncio port.
 var kubernetesClientModules = []string{"kubernetes.client", "kubernetes_asyncio.client"}
 
-// processFunctions maps the module and name of a function that starts a
-// process to how it takes the command: "argv" for one argv list or shell
-// string argument, "args" for the program and its arguments as separate
-// positional arguments.
-var processFunctions = map[[2]string]string{
-	{"subprocess", "run"}:                             "argv",
-	{"subprocess", "call"}:                            "argv",
-	{"subprocess", "check_call"}:                      "argv",
-	{"subprocess", "check_output"}:                    "argv",
-	{"subprocess", "Popen"}:                           "argv",
-	{"os", "system"}:                                  "argv",
-	{"os", "popen"}:                                   "argv",
-	{"asyncio", "create_subprocess_shell"}:            "argv",
-	{"asyncio", "create_subprocess_exec"}:             "args",
-	{"asyncio.subprocess", "create_subprocess_exec"}:  "args",
-	{"asyncio.subprocess", "create_subprocess_shell"}: "argv",
-}
-
-// containerCLIs are the command-line tools whose "run" subcommand starts a
-// container from an image: "kubectl run" starts it in a new pod.
-var containerCLIs = map[string]bool{"docker": true, "podman": true, "nerdctl": true, "kubectl": true}
-
 // maxResolveDepth bounds how many assignments are followed back from a
 // variable to the value it holds, which also stops "x = x" from looping.
 const maxResolveDepth = 8
@@ -93,7 +70,7 @@ type antiPatternFinder struct {
 // antiPatterns returns the findings of rules AS201 to AS203. A call is
 // reported when it sits anywhere inside the body of a function decorated
 // with Prefect's @flow or @task, including functions and lambdas nested in
-// that body, because that code runs as part of the flow or task run.
+// that body, which are reported as if the flow or task called them.
 func (f *File) antiPatterns() []Finding {
 	finder := &antiPatternFinder{f: f, operatorCalls: map[[2]int]*Call{}}
 	for _, call := range f.calls {
@@ -144,9 +121,9 @@ func (a *antiPatternFinder) walk(n *sitter.Node, sc *scope, within *prefectFunct
 	}
 }
 
-// walkFunction visits a function definition. Default values run when the
-// def statement runs, in the enclosing scope and the enclosing Prefect
-// function (outer); the body runs in a scope of its own (body).
+// walkFunction visits a function definition. Its default values run with
+// the def statement, so they are visited in the enclosing scope as part of
+// outer. Its body runs in a scope of its own as part of body.
 func (a *antiPatternFinder) walkFunction(def *sitter.Node, sc *scope, outer, body *prefectFunction) {
 	if params := def.ChildByFieldName("parameters"); params != nil {
 		a.walk(params, sc, outer)
@@ -298,7 +275,7 @@ func (a *antiPatternFinder) operatorCall(expr *sitter.Node, sc *scope, depth int
 		// partial call that f.calls records.
 		if fn := expr.ChildByFieldName("function"); fn != nil && fn.Type() == "attribute" {
 			if inner := fn.ChildByFieldName("object"); inner != nil && inner.Type() == "call" {
-				if op := a.operatorCalls[nodeRange(inner)]; op != nil && op.Mapped != "" && op.Mapped != "partial" {
+				if op := a.operatorCalls[nodeRange(inner)]; op != nil && op.Mapped != "" && sameNode(expandCall(inner, a.f.Src), expr) {
 					return op
 				}
 			}
@@ -308,8 +285,8 @@ func (a *antiPatternFinder) operatorCall(expr *sitter.Node, sc *scope, depth int
 			return a.operatorCall(expr.NamedChild(0), sc, depth)
 		}
 	case "identifier":
-		if value := a.assignedValue(expr, sc, depth); value != nil {
-			return a.operatorCall(value, sc, depth+1)
+		if value, valueScope := a.assignedValue(expr, sc, depth); value != nil {
+			return a.operatorCall(value, valueScope, depth+1)
 		}
 	}
 	return nil
@@ -356,379 +333,62 @@ func (a *antiPatternFinder) kubernetesAPI(expr *sitter.Node, sc *scope, depth in
 			return a.kubernetesAPI(expr.NamedChild(0), sc, depth)
 		}
 	case "identifier":
-		if value := a.assignedValue(expr, sc, depth); value != nil {
-			return a.kubernetesAPI(value, sc, depth+1)
+		if value, valueScope := a.assignedValue(expr, sc, depth); value != nil {
+			return a.kubernetesAPI(value, valueScope, depth+1)
 		}
 	}
 	return "", nil
 }
 
-// checkDockerRun reports CLIENT.containers.run(...) when CLIENT is a Docker
-// SDK client.
-func (a *antiPatternFinder) checkDockerRun(method, containers *sitter.Node, sc *scope, within *prefectFunction) {
-	attr := containers.ChildByFieldName("attribute")
-	client := containers.ChildByFieldName("object")
-	if attr == nil || client == nil || text(attr, a.f.Src) != "containers" {
-		return
-	}
-	origin := a.dockerClient(client, sc, 0)
-	if origin == nil {
-		return
-	}
-	a.report(Finding{
-		Rule: ContainerRunRule, Start: int(method.StartByte()), End: int(method.EndByte()),
-		Message:     fmt.Sprintf("Docker SDK containers.run() called inside %s: %s", within, containerRunAdvice),
-		Related:     []Related{{Start: int(origin.StartByte()), End: int(origin.EndByte()), Message: "the Docker client"}},
-		NoFixReason: containerRunNoFix,
-	})
-}
-
-const (
-	containerRunAdvice = "give the flow the image through the work pool's image job variable and run the container's command in the flow instead of starting a container"
-	containerRunNoFix  = "Airshift does not rewrite code inside Prefect flows and tasks, so set the image on the deployment and move the container's command into the flow by hand"
-)
-
-// dockerClient returns the callee name node of the docker.from_env() or
-// docker.DockerClient(...) call that expr evaluates to, directly or through
-// a variable, or nil.
-func (a *antiPatternFinder) dockerClient(expr *sitter.Node, sc *scope, depth int) *sitter.Node {
-	switch expr.Type() {
-	case "call":
-		fn := expr.ChildByFieldName("function")
-		if fn == nil {
-			return nil
-		}
-		module, name, b, nameNode := a.f.resolveClass(fn, sc)
-		if b == nil || (name != "from_env" && name != "DockerClient") {
-			return nil
-		}
-		if module == "docker" || strings.HasPrefix(module, "docker.") {
-			return nameNode
-		}
-	case "parenthesized_expression":
-		if expr.NamedChildCount() == 1 {
-			return a.dockerClient(expr.NamedChild(0), sc, depth)
-		}
-	case "identifier":
-		if value := a.assignedValue(expr, sc, depth); value != nil {
-			return a.dockerClient(value, sc, depth+1)
-		}
-	}
-	return nil
-}
-
-// checkProcess reports a subprocess, os or asyncio call whose command runs
-// a container image with "docker run", "podman run" or "kubectl run".
-func (a *antiPatternFinder) checkProcess(call, fn *sitter.Node, sc *scope, within *prefectFunction) {
-	module, name, b, nameNode := a.f.resolveClass(fn, sc)
-	if b == nil {
-		return
-	}
-	form := processFunctions[[2]string{module, name}]
-	args := call.ChildByFieldName("arguments")
-	if form == "" || args == nil || args.Type() != "argument_list" {
-		return
-	}
-	var words []string
-	var command *sitter.Node
-	positional, keywords := argumentNodes(args, a.f.Src)
-	switch {
-	case form == "args" && len(positional) > 0:
-		command = positional[0]
-		for _, arg := range positional {
-			word, ok := a.literalWords(arg, sc, 0)
-			if !ok || len(word) != 1 {
-				break
-			}
-			words = append(words, word[0])
-		}
-	case form == "argv" && len(positional) > 0:
-		command = positional[0]
-	case form == "argv":
-		for _, key := range []string{"args", "cmd", "command"} {
-			if keywords[key] != nil {
-				command = keywords[key]
-				break
-			}
-		}
-	}
-	if command == nil {
-		return
-	}
-	if form == "argv" {
-		words, _ = a.literalWords(command, sc, 0)
-	}
-	run := containerRun(words)
-	if run == "" {
-		return
-	}
-	callee := module + "." + name
-	a.report(Finding{
-		Rule: ContainerRunRule, Start: int(nameNode.StartByte()), End: int(nameNode.EndByte()),
-		Message:     fmt.Sprintf("%s() runs %q inside %s: %s", callee, run, within, containerRunAdvice),
-		Related:     []Related{{Start: int(command.StartByte()), End: int(command.EndByte()), Message: "the " + run + " command"}},
-		NoFixReason: containerRunNoFix,
-	})
-}
-
-// argumentNodes splits an argument list into positional argument nodes and
-// keyword argument values by name.
-func argumentNodes(args *sitter.Node, src []byte) ([]*sitter.Node, map[string]*sitter.Node) {
-	var positional []*sitter.Node
-	keywords := map[string]*sitter.Node{}
-	for i := 0; i < int(args.NamedChildCount()); i++ {
-		c := args.NamedChild(i)
-		switch c.Type() {
-		case "keyword_argument":
-			name, value := c.ChildByFieldName("name"), c.ChildByFieldName("value")
-			if name != nil && value != nil {
-				keywords[text(name, src)] = value
-			}
-		case "comment", "list_splat", "dictionary_splat":
-		default:
-			positional = append(positional, c)
-		}
-	}
-	return positional, keywords
-}
-
-// containerRun returns the subcommand that words run, such as "docker run",
-// when they start a container: an optional sudo, a container CLI (by base
-// name, so "/usr/bin/docker" counts), options, then "run" or
-// "container run". It returns "" otherwise.
-func containerRun(words []string) string {
-	if len(words) > 0 && words[0] == "sudo" {
-		words = words[1:]
-	}
-	if len(words) == 0 || !containerCLIs[path.Base(words[0])] {
-		return ""
-	}
-	program := path.Base(words[0])
-	// NOTE: an option that takes a separate value, as in "docker -H HOST
-	// run", hides the subcommand, so such commands are not reported.
-	rest := words[1:]
-	for len(rest) > 0 && strings.HasPrefix(rest[0], "-") {
-		rest = rest[1:]
-	}
-	switch {
-	case len(rest) > 0 && rest[0] == "run":
-		return program + " run"
-	case len(rest) > 1 && rest[0] == "container" && rest[1] == "run" && program != "kubectl":
-		return program + " container run"
-	}
-	return ""
-}
-
-// literalWords returns the leading words of a command that are known
-// statically: the literal items of an argv list or tuple, or the words of a
-// shell string up to its first interpolation or placeholder. It follows
-// variables, shlex.split(S), S.split(), S.format(...), S % values and +
-// concatenation. complete is false when later words exist that are not
-// known.
-func (a *antiPatternFinder) literalWords(expr *sitter.Node, sc *scope, depth int) (words []string, complete bool) {
-	switch expr.Type() {
-	case "string", "concatenated_string":
-		prefix, whole := stringPrefix(expr, a.f.Src)
-		return splitShellWords(prefix, whole), whole
-	case "list", "tuple":
-		for i := 0; i < int(expr.NamedChildCount()); i++ {
-			item := expr.NamedChild(i)
-			if item.Type() == "comment" {
-				continue
-			}
-			if item.Type() != "string" && item.Type() != "concatenated_string" {
-				return words, false
-			}
-			s, whole := stringPrefix(item, a.f.Src)
-			if !whole {
-				return words, false
-			}
-			words = append(words, s)
-		}
-		return words, true
-	case "parenthesized_expression":
-		if expr.NamedChildCount() == 1 {
-			return a.literalWords(expr.NamedChild(0), sc, depth)
-		}
-	case "identifier":
-		if value := a.assignedValue(expr, sc, depth); value != nil {
-			return a.literalWords(value, sc, depth+1)
-		}
-	case "binary_operator":
-		left, right, op := expr.ChildByFieldName("left"), expr.ChildByFieldName("right"), expr.ChildByFieldName("operator")
-		if left == nil || right == nil || op == nil {
-			return nil, false
-		}
-		if text(op, a.f.Src) == "%" && isStringNode(left) {
-			// "docker run %s" % image: the text before the first placeholder.
-			leftText, _ := stringPrefix(left, a.f.Src)
-			return splitShellWords(placeholderPrefix(leftText, '%'), false), false
-		}
-		if text(op, a.f.Src) != "+" {
-			return nil, false
-		}
-		if isStringNode(left) && isStringNode(right) {
-			// Concatenated strings join inside a word: "docker r" + "un".
-			leftText, leftWhole := stringPrefix(left, a.f.Src)
-			if !leftWhole {
-				return splitShellWords(leftText, false), false
-			}
-			rightText, rightWhole := stringPrefix(right, a.f.Src)
-			return splitShellWords(leftText+rightText, rightWhole), rightWhole
-		}
-		words, complete = a.literalWords(left, sc, depth)
-		if !complete || isStringNode(left) {
-			// A string followed by a variable may continue its last word.
-			return words, false
-		}
-		more, complete := a.literalWords(right, sc, depth)
-		return append(words, more...), complete
-	case "call":
-		return a.splitCallWords(expr, sc, depth)
-	}
-	return nil, false
-}
-
-// splitCallWords returns the leading words of shlex.split(S), S.split() and
-// S.format(...).
-func (a *antiPatternFinder) splitCallWords(call *sitter.Node, sc *scope, depth int) ([]string, bool) {
-	fn, args := call.ChildByFieldName("function"), call.ChildByFieldName("arguments")
-	if fn == nil || args == nil || args.Type() != "argument_list" {
-		return nil, false
-	}
-	positional, _ := argumentNodes(args, a.f.Src)
-	if module, name, b, _ := a.f.resolveClass(fn, sc); b != nil && module == "shlex" && name == "split" && len(positional) > 0 {
-		return a.literalWords(positional[0], sc, depth)
-	}
-	if fn.Type() != "attribute" {
-		return nil, false
-	}
-	attr, object := fn.ChildByFieldName("attribute"), fn.ChildByFieldName("object")
-	if attr == nil || object == nil {
-		return nil, false
-	}
-	switch text(attr, a.f.Src) {
-	case "split":
-		if len(positional) == 0 {
-			return a.literalWords(object, sc, depth)
-		}
-	case "format":
-		// "docker run {}".format(image): the text before the first placeholder.
-		if isStringNode(object) {
-			prefix, _ := stringPrefix(object, a.f.Src)
-			return splitShellWords(placeholderPrefix(prefix, '{'), false), false
-		}
-	}
-	return nil, false
-}
-
-// placeholderPrefix returns s up to its first format placeholder, which
-// starts with mark ('{' for str.format, '%' for the % operator). A doubled
-// mark stands for the character itself.
-func placeholderPrefix(s string, mark byte) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] != mark {
-			b.WriteByte(s[i])
-			continue
-		}
-		if i+1 < len(s) && s[i+1] == mark {
-			b.WriteByte(mark)
-			i++
-			continue
-		}
-		break
-	}
-	return b.String()
-}
-
-func isStringNode(n *sitter.Node) bool {
-	return n.Type() == "string" || n.Type() == "concatenated_string"
-}
-
-// splitShellWords splits a shell command prefix into words. Unless whole is
-// set, the text stops at an unknown value, and a last word not followed by
-// a space may continue there, so it is dropped.
-func splitShellWords(prefix string, whole bool) []string {
-	words := strings.Fields(prefix)
-	if !whole && len(words) > 0 && !strings.HasSuffix(prefix, " ") && !strings.HasSuffix(prefix, "\t") {
-		words = words[:len(words)-1]
-	}
-	return words
-}
-
-// stringPrefix returns the text of a string literal up to its first
-// interpolation, and whether that is the whole string. Bytes literals count,
-// because subprocess accepts them.
-func stringPrefix(n *sitter.Node, src []byte) (string, bool) {
-	if n.Type() == "concatenated_string" {
-		var b strings.Builder
-		for i := 0; i < int(n.NamedChildCount()); i++ {
-			c := n.NamedChild(i)
-			if c.Type() == "comment" {
-				continue
-			}
-			s, whole := stringPrefix(c, src)
-			b.WriteString(s)
-			if !whole {
-				return b.String(), false
-			}
-		}
-		return b.String(), true
-	}
-	raw := false
-	var b strings.Builder
-	for i := 0; i < int(n.ChildCount()); i++ {
-		c := n.Child(i)
-		switch c.Type() {
-		case "string_start":
-			raw = strings.ContainsAny(strings.TrimRight(text(c, src), `'"`), "rR")
-		case "string_content":
-			if raw {
-				b.WriteString(text(c, src))
-			} else {
-				b.WriteString(unescape(text(c, src)))
-			}
-		case "escape_sequence":
-			b.WriteString(unescape(text(c, src)))
-		case "interpolation", "format_expression":
-			return b.String(), false
-		}
-	}
-	return b.String(), true
-}
-
 // assignedValue returns the expression last assigned to the variable id
-// before its use, when that is a plain "name = value" assignment or a
-// "with value as name" item. It returns nil for parameters, imports, loop
+// before its use, and the scope that binds the variable, where names in the
+// expression resolve. It covers plain "name = value" assignments and "with
+// value as name" items, and returns nil for parameters, imports, loop
 // targets and after maxResolveDepth assignments.
-func (a *antiPatternFinder) assignedValue(id *sitter.Node, sc *scope, depth int) *sitter.Node {
+func (a *antiPatternFinder) assignedValue(id *sitter.Node, sc *scope, depth int) (*sitter.Node, *scope) {
 	if depth >= maxResolveDepth {
-		return nil
+		return nil, nil
 	}
 	name := text(id, a.f.Src)
 	b := sc.lookup(name, int(id.StartByte()))
 	if b == nil || b.kind != bindLocal || b.stmt == nil {
-		return nil
+		return nil, nil
 	}
+	owner := sc
+	for owner != nil && !containsBinding(owner.bindings[name], b) {
+		owner = owner.parent
+	}
+	if owner == nil {
+		return nil, nil
+	}
+
 	switch b.stmt.Type() {
 	case "assignment":
 		// "a = b = value" nests the second assignment as the right side.
 		for stmt := b.stmt; stmt != nil && stmt.Type() == "assignment"; stmt = stmt.ChildByFieldName("right") {
 			left := stmt.ChildByFieldName("left")
 			if left == nil || left.Type() != "identifier" {
-				return nil
+				return nil, nil
 			}
 			if right := stmt.ChildByFieldName("right"); right != nil && right.Type() != "assignment" {
-				return right
+				return right, owner
 			}
 		}
 	case "with_item":
 		if v := b.stmt.ChildByFieldName("value"); v != nil && v.Type() == "as_pattern" && v.NamedChildCount() > 0 {
-			return v.NamedChild(0)
+			return v.NamedChild(0), owner
 		}
 	}
-	return nil
+	return nil, nil
+}
+
+func containsBinding(list []*binding, b *binding) bool {
+	for _, candidate := range list {
+		if candidate == b {
+			return true
+		}
+	}
+	return false
 }
 
 // report adds fd unless a "# noqa" comment on the line of its name silences

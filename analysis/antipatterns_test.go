@@ -251,6 +251,30 @@ def run(body):
 			want: []string{"8 AS202 create_namespaced_job"},
 		},
 		{
+			name: "partial without expand",
+			src: `from prefect import flow
+from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator
+
+@flow
+def run(context):
+    KubernetesPodOperator.partial(task_id="a", image="app:1").execute(context)
+`,
+			want: []string{"6 AS201 execute"},
+		},
+		{
+			name: "module variable resolves in module scope",
+			src: `from prefect import task
+from kubernetes import client
+
+API = client.CoreV1Api()
+
+@task
+def run(body, client):
+    API.create_namespaced_pod("ns", body)
+`,
+			want: []string{"8 AS202 create_namespaced_pod"},
+		},
+		{
 			name: "self-assignment does not loop",
 			src: `from prefect import task
 
@@ -277,7 +301,7 @@ def run(op):
 }
 
 // TestAntiPatternMessages checks that each message names the call and the
-// Prefect function, and says what to do instead.
+// Prefect function, and gives the change to make instead.
 func TestAntiPatternMessages(t *testing.T) {
 	reg := builtinRegistry(t)
 	src := `from prefect import flow, task
@@ -367,7 +391,7 @@ func TestPlaceholderPrefix(t *testing.T) {
 		want string
 	}{
 		{"docker run {}", '{', "docker run "},
-		{"docker run {{x}} {image}", '{', "docker run {x}} "},
+		{"docker run {{x}} {image}", '{', "docker run {x} "},
 		{"docker run %s", '%', "docker run "},
 		{"echo 100%% && docker run %s", '%', "echo 100% && docker run "},
 		{"docker run app", '{', "docker run app"},
