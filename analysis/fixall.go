@@ -19,7 +19,7 @@ func FixAll(ctx context.Context, src []byte, reg *mappings.Registry, opts Option
 }
 
 // FixAllDeployments is FixAll that also returns the deployment of each fix
-// it applied, in order.
+// it applied, in order; a fix that needs no deployment entry adds nil.
 func FixAllDeployments(ctx context.Context, src []byte, reg *mappings.Registry, opts Options, unsafe bool) ([]byte, []*Deployment, error) {
 	var applied []*Deployment
 	for round := 0; round < maxFixRounds; round++ {

@@ -258,6 +258,11 @@ func (f *File) carriedComments(stmt *sitter.Node) []string {
 
 // blockText renders the deployment comment and the @flow function.
 func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []string, eol, unit string) string {
+	if p.shapeB {
+		p.job = buildJobPlan(call, p)
+		p.job.comments = append(p.job.comments, comments...)
+		return p.jobBlockText(call, eol, unit)
+	}
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
 	task := p.taskID

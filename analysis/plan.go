@@ -92,7 +92,7 @@ func (p *flowPlan) checkDuplicates(call *Call) {
 			continue
 		}
 		if seen[kw.Name] {
-			p.blocking = fmt.Sprintf("the call passes %s twice, which Python rejects; fix the call first", kw.Name)
+			p.fatal = fmt.Sprintf("the call passes %s twice, which Python rejects; fix the call first", kw.Name)
 			return
 		}
 		seen[kw.Name] = true

@@ -44,8 +44,14 @@ type flowPlan struct {
 
 	reasons      []string
 	noEquivalent []string
-	// blocking is set when no fix can be offered at all.
+	// blocking is set when no in-process flow can be offered; fatal when no
+	// fix of either shape can.
 	blocking string
+	fatal    string
+	// shapeB selects the flow that runs the unchanged pod as a Job, whose
+	// manifest job holds.
+	shapeB bool
+	job    *jobPlan
 }
 
 type keyValue struct {
@@ -104,13 +110,63 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	if loop := enclosingLoop(call.Stmt); loop != "" {
 		return nil, fmt.Sprintf("the call runs inside a %s, once per iteration; make one parameterised flow by hand", loop)
 	}
+	var fixes []Fix
 	plan := buildPlan(call, indentUnit(f.Src))
-	if plan.blocking != "" {
-		return nil, plan.blocking
+	if plan.fatal != "" {
+		return nil, plan.fatal
 	}
+	reasonA := plan.blocking
+	if reasonA == "" {
+		fix, reason := shapeAFix(f, call, plan, opts)
+		if reason != "" {
+			return nil, reason
+		}
+		fixes = append(fixes, fix)
+	}
+	jobPlan := buildPlan(call, indentUnit(f.Src))
+	jobPlan.shapeB = true
+	if fix, reason := shapeBFix(f, call, jobPlan, opts); reason == "" {
+		if reasonA != "" {
+			fix.Reasons = append([]string{"no in-process flow is possible: " + reasonA}, fix.Reasons...)
+
+		}
+		fixes = append(fixes, fix)
+	} else if len(fixes) == 0 {
+		return nil, reasonA
+	}
+	return fixes, ""
+}
+
+// shapeBFix runs the unchanged image and command as a Kubernetes Job from a
+// flow. It always needs review: the flow needs prefect-kubernetes and a
+// credentials block that the DAG file cannot name.
+func shapeBFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) {
 	edits, deps, reason := placeFlow(f, call, plan, opts)
 	if reason != "" {
-		return nil, reason
+		return Fix{}, reason
+	}
+	fix := Fix{
+		Title:  fmt.Sprintf("Run %s's image as a Kubernetes Job from Prefect flow %q (needs review)", call.Operator, plan.funcName),
+		Safety: NeedsReview,
+		Edits:  edits,
+		Reasons: append([]string{"the flow needs prefect-kubernetes and a KubernetesCredentials block named kubernetes-credentials"},
+			plan.job.reasons...),
+	}
+	if deps {
+		fix.Reasons = append(fix.Reasons, fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target))
+	}
+	if err := checkRewrite(f, fix.Edits); err != nil {
+		return Fix{}, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
+	}
+	return fix, ""
+}
+
+// shapeAFix turns the call into a flow that does the pod's work in-process
+// and runs on a Kubernetes work pool.
+func shapeAFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) {
+	edits, deps, reason := placeFlow(f, call, plan, opts)
+	if reason != "" {
+		return Fix{}, reason
 	}
 	fix := Fix{
 		Title:        fmt.Sprintf("Rewrite %s as Prefect flow %q on a Kubernetes work pool", call.Operator, plan.funcName),
@@ -129,9 +185,9 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	fix.Preferred = fix.Safety == Safe
 	fix.Deployment = newDeployment(call, plan, opts)
 	if err := checkRewrite(f, fix.Edits); err != nil {
-		return nil, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
+		return Fix{}, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
 	}
-	return []Fix{fix}, ""
+	return fix, ""
 }
 
 func (f *File) textAt(start, end int) string {

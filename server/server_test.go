@@ -77,11 +77,14 @@ func TestServerRewriteRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatalf("codeAction: %v", err)
 	}
-	if len(actions) != 2 {
-		t.Fatalf("got %d code actions, want the rewrite and the deployment files", len(actions))
+	if len(actions) != 3 {
+		t.Fatalf("got %d code actions, want the rewrite, the deployment files and the Job flow", len(actions))
 	}
 	if write := actions[1].(*protocol.CodeAction); write.Command.Command != commandWriteDeployment {
 		t.Errorf("second action = %+v, want the %s command", write, commandWriteDeployment)
+	}
+	if job := actions[2].(*protocol.CodeAction); !strings.Contains(job.Title, "as a Kubernetes Job") || *job.IsPreferred {
+		t.Errorf("third action = %q preferred=%v, want the Job flow, not preferred", job.Title, *job.IsPreferred)
 	}
 	action := actions[0].(*protocol.CodeAction)
 	if action.IsPreferred == nil || !*action.IsPreferred || *action.Kind != protocol.CodeActionKindQuickFix {

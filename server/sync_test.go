@@ -118,8 +118,8 @@ func TestCodeActionWithByteColumns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(actions) != 2 {
-		t.Fatalf("got %d actions, want the rewrite and the deployment files", len(actions))
+	if len(actions) != 3 {
+		t.Fatalf("got %d actions, want the two rewrites and the deployment files", len(actions))
 	}
 	action := actions[0].(*protocol.CodeAction)
 	if action.Diagnostics[0].Range != d.Range {
@@ -265,7 +265,7 @@ func TestBadSettingKeepsOthers(t *testing.T) {
 		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
 		Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
 	})
-	if err != nil || len(actions) != 2 {
+	if err != nil || len(actions) != 3 {
 		t.Fatalf("code actions: %v %v", actions, err)
 	}
 	edits := actions[0].(*protocol.CodeAction).Edit.Changes[u]
@@ -290,7 +290,7 @@ func TestWriteDeploymentCommand(t *testing.T) {
 		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
 		Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
 	})
-	if err != nil || len(actions) != 2 {
+	if err != nil || len(actions) != 3 {
 		t.Fatalf("code actions: %v %v", actions, err)
 	}
 	cmd := actions[1].(*protocol.CodeAction).Command

@@ -35,6 +35,9 @@ func Plan(root string, deployments []*analysis.Deployment) ([]Change, error) {
 	updated := existing
 	var changes []Change
 	for _, d := range deployments {
+		if d == nil {
+			continue
+		}
 		updated, err = analysis.UpdatePrefectYAML(updated, d)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", prefectPath, err)
