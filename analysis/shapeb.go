@@ -39,9 +39,9 @@ func (d *pyDict) render(indent, unit string) string {
 // jobPlan is the manifest and the KubernetesJob arguments of shape B.
 type jobPlan struct {
 	metadata, jobSpec, podMeta, podSpec, container pyDict
-	jobArgs                                         pyDict
-	comments                                        []string
-	reasons                                         []string
+	jobArgs                                        pyDict
+	comments                                       []string
+	reasons                                        []string
 }
 
 // jobFields maps the call's arguments onto the Job manifest: the part of
@@ -59,7 +59,7 @@ var jobFields = map[string][2]string{
 	"priority_class_name": {"pod", "priorityClassName"}, "init_containers": {"pod", "initContainers"},
 	"runtime_class_name": {"pod", "runtimeClassName"}, "automount_service_account_token": {"pod", "automountServiceAccountToken"},
 	"termination_grace_period": {"pod", "terminationGracePeriodSeconds"},
-	"labels": {"meta", "labels"}, "annotations": {"meta", "annotations"},
+	"labels":                   {"meta", "labels"}, "annotations": {"meta", "annotations"},
 	"active_deadline_seconds": {"job", "activeDeadlineSeconds"}, "backoff_limit": {"job", "backoffLimit"},
 	"parallelism": {"job", "parallelism"}, "completions": {"job", "completions"},
 	"completion_mode": {"job", "completionMode"}, "ttl_seconds_after_finished": {"job", "ttlSecondsAfterFinished"},
