@@ -409,6 +409,25 @@ async function checkWorkPool(results) {
     return 'rewrite contains "--pool kubernetes-pool"';
   });
 
+  await results.check(`${label}: source.fixAll`, async () => {
+    const actions = await session.connection.sendRequest(protocol.CodeActionRequest.type, {
+      textDocument: { uri: document.uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll'], triggerKind: protocol.CodeActionTriggerKind.Automatic },
+    });
+    let fixAll = (actions || []).find((a) => a.kind === 'source.fixAll');
+    expect(fixAll, 'no source.fixAll action');
+    const resolved = fixAll.edit === undefined;
+    if (resolved) {
+      fixAll = await session.connection.sendRequest(protocol.CodeActionResolveRequest.type, fixAll);
+    }
+    expect(fixAll.edit, 'the source.fixAll action has no edit, even after codeAction/resolve');
+    session.applyWorkspaceEdit(fixAll.edit);
+    const expected = fs.readFileSync(path.join(work, '..', 'expected', dag.name, 'dags', path.basename(dag.source)), 'utf8');
+    expect(document.getText() === expected, 'the document differs from the output of `airshift fix` on the same file');
+    return `"${fixAll.title}"${resolved ? ', edit from codeAction/resolve' : ''}, equals \`airshift fix\` output`;
+  });
+
   await session.stop();
 }
 
