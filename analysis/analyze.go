@@ -89,6 +89,9 @@ type Options struct {
 	// Entrypoint is the file path used in the deploy command of a rewrite,
 	// relative to the project root.
 	Entrypoint string
+	// Enabled reports whether a rule is selected for this file; nil
+	// selects every rule.
+	Enabled func(rule string) bool
 }
 
 // SyntaxErrorRule reports a file that does not parse as Python 3.
@@ -143,6 +146,15 @@ func Analyze(f *File, opts Options) *Result {
 		res.Findings = append(res.Findings, fd)
 	}
 	res.Findings = append(res.Findings, f.antiPatterns()...)
+	if opts.Enabled != nil {
+		kept := res.Findings[:0]
+		for _, fd := range res.Findings {
+			if opts.Enabled(fd.Rule) {
+				kept = append(kept, fd)
+			}
+		}
+		res.Findings = kept
+	}
 	sort.SliceStable(res.Findings, func(i, j int) bool { return res.Findings[i].Start < res.Findings[j].Start })
 	return res
 }

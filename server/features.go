@@ -197,8 +197,17 @@ func (s *Server) workspaceEdit(snap *snapshot, edits []analysis.Edit) *protocol.
 // fixAllEdit applies every safe rewrite to the snapshot's text and returns
 // the change as one edit over the lines that differ.
 func (s *Server) fixAllEdit(ctx context.Context, snap *snapshot) (*protocol.WorkspaceEdit, error) {
-	_, reg, _ := s.current()
-	out, _, err := analysis.FixAll(ctx, snap.text, reg, s.analysisOptions(snap), false)
+	st, reg, _ := s.current()
+	s.mu.Lock()
+	cfg := s.config
+	s.mu.Unlock()
+	unsafe := false
+	if st.UnsafeFixes != nil {
+		unsafe = *st.UnsafeFixes
+	} else if cfg != nil && cfg.UnsafeFixes != nil {
+		unsafe = *cfg.UnsafeFixes
+	}
+	out, _, err := analysis.FixAll(ctx, snap.text, reg, s.analysisOptions(snap), unsafe)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/analysis/config"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -72,6 +73,10 @@ type Server struct {
 	root         string
 	settings     settings
 	registry     *mappings.Registry
+	// config is the workspace's [tool.airshift] configuration, or nil, and
+	// configStamp the version of its file that was read.
+	config      *config.Config
+	configStamp string
 
 	diags *diagnostics
 }
@@ -332,11 +337,22 @@ func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 	s.mu.Lock()
 	root := s.root
 	s.mu.Unlock()
+	s.mu.Lock()
+	cfg := s.config
+	s.mu.Unlock()
 	pool := st.WorkPool
+	if pool == "" && cfg != nil {
+		pool = cfg.WorkPool
+	}
 	if pool == "" {
 		pool = s.opts.WorkPool
 	}
-	return analysis.Options{WorkPool: pool, Entrypoint: entrypoint(root, uriPath(snap.uri))}
+	var enabled func(string) bool
+	if cfg != nil {
+		path := uriPath(snap.uri)
+		enabled = func(rule string) bool { return cfg.Enabled(rule, path) }
+	}
+	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(root, uriPath(snap.uri))}
 }
 
 // analyze returns the analysis of snap with the current registry.

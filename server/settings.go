@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"os"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/airshift/airshift/analysis/config"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -21,6 +23,8 @@ type settings struct {
 	Mappings []string `json:"mappings"`
 	// WorkPool is the Kubernetes work pool named in rewrites.
 	WorkPool string `json:"workPool"`
+	// UnsafeFixes makes source.fixAll apply rewrites that need review.
+	UnsafeFixes *bool `json:"unsafeFixes"`
 }
 
 // decode reads the settings it knows, one key at a time, so that one value
@@ -52,6 +56,11 @@ func (st *settings) decode(data []byte) error {
 			problems = append(problems, "workPool must be a string")
 		}
 	}
+	if v, ok := raw["unsafeFixes"]; ok && string(v) != "null" {
+		if err := json.Unmarshal(v, &st.UnsafeFixes); err != nil {
+			problems = append(problems, "unsafeFixes must be true or false")
+		}
+	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
 	}
@@ -65,7 +74,11 @@ func (s *Server) applySettings(st settings) {
 	s.mu.Lock()
 	root := s.root
 	s.mu.Unlock()
+	cfg := s.loadProjectConfig(root)
 	paths := append([]string{}, s.opts.Mappings...)
+	if cfg != nil {
+		paths = append(paths, cfg.Mappings...)
+	}
 	for _, p := range st.Mappings {
 		if p == "" {
 			continue
@@ -87,7 +100,57 @@ func (s *Server) applySettings(st settings) {
 	s.mu.Lock()
 	s.settings = st
 	s.registry = reg
+	s.config = cfg
 	s.mu.Unlock()
+}
+
+// loadProjectConfig reads the [tool.airshift] configuration of the
+// workspace, reporting a broken file to the user.
+func (s *Server) loadProjectConfig(root string) *config.Config {
+	if root == "" {
+		return nil
+	}
+	cfg, err := config.Find(root)
+	if err != nil {
+		s.log.Warn("project configuration skipped", zap.Error(err))
+		s.showError("Airshift skipped the project configuration: " + strings.ReplaceAll(err.Error(), "\n", "; "))
+		return nil
+	}
+	s.mu.Lock()
+	s.configStamp = configStamp(cfg)
+	s.mu.Unlock()
+	return cfg
+}
+
+// configStamp identifies the configuration file's version by its path and
+// modification time.
+func configStamp(cfg *config.Config) string {
+	if cfg == nil {
+		return ""
+	}
+	info, err := os.Stat(cfg.Path)
+	if err != nil {
+		return cfg.Path
+	}
+	return cfg.Path + "@" + info.ModTime().String()
+}
+
+// reloadConfigIfChanged re-reads the project configuration when its file
+// changed since it was read, and re-checks the open documents. Editors do
+// not all report changes to files they do not show, so the server looks at
+// the file's modification time on each edit.
+func (s *Server) reloadConfigIfChanged() {
+	s.mu.Lock()
+	cfg, stamp, st := s.config, s.configStamp, s.settings
+	s.mu.Unlock()
+	if cfg == nil || configStamp(cfg) == stamp {
+		return
+	}
+	s.log.Info("project configuration changed; reloading", zap.String("path", cfg.Path))
+	s.applySettings(st)
+	for _, snap := range s.docs.all() {
+		s.diags.schedule(snap)
+	}
 }
 
 // entrypoint returns the path used in a rewrite's deploy command: the file

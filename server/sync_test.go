@@ -2,9 +2,11 @@ package server
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"go.lsp.dev/protocol"
@@ -306,5 +308,44 @@ func TestWriteDeploymentCommand(t *testing.T) {
 	stale[1] = protocol.LSPAny("7")
 	if _, err := h.server.ExecuteCommand(h.ctx, &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: stale}); err == nil {
 		t.Errorf("a command for version 7 of a version-1 document succeeded")
+	}
+}
+
+// TestProjectConfigReloads reads [tool.airshift] from the workspace's
+// pyproject.toml and notices when the file changes.
+func TestProjectConfigReloads(t *testing.T) {
+	root := t.TempDir()
+	pyproject := filepath.Join(root, "pyproject.toml")
+	if err := os.WriteFile(pyproject, []byte("[tool.airshift]\nignore = [\"AS101\"]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startServer(t, Options{})
+	h.initialize(root, nil, nil)
+	u := h.open(filepath.Join(root, "dag.py"), rawDAGText)
+	if pub := h.diagnosticsFor(u, 1); len(pub.Diagnostics) != 0 {
+		t.Fatalf("AS101 is ignored, but %d diagnostics arrived", len(pub.Diagnostics))
+	}
+	if err := os.WriteFile(pyproject, []byte("[tool.airshift]\nwork-pool = \"edited-pool\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := time.Now().Add(2 * time.Second)
+	if err := os.Chtimes(pyproject, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.server.DidChange(h.ctx, change(u, 2, insertAt(0, 0, "#\n"))); err != nil {
+		t.Fatal(err)
+	}
+	var got []protocol.Diagnostic
+	h.client.waitFor(t, "diagnostics after the configuration changed", func() bool {
+		list := h.client.diags[u]
+		last := list[len(list)-1]
+		if v, _ := last.Version.Get(); v != 2 || len(last.Diagnostics) == 0 {
+			return false
+		}
+		got = last.Diagnostics
+		return true
+	})
+	if len(got) != 1 {
+		t.Errorf("after the change: %d diagnostics, want 1", len(got))
 	}
 }

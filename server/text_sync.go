@@ -32,6 +32,7 @@ func (s *Server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 			return fmt.Errorf("parsing %s: %w", doc.URI, err)
 		}
 	}
+	s.reloadConfigIfChanged()
 	s.docs.set(snap)
 	s.log.Debug("opened", zap.String("uri", string(doc.URI)), zap.Int32("version", doc.Version), zap.Int("bytes", len(text)))
 	s.diags.schedule(snap)
@@ -73,6 +74,7 @@ func (s *Server) DidChange(ctx context.Context, params *protocol.DidChangeTextDo
 		}
 	}
 	s.docs.set(next)
+	s.reloadConfigIfChanged()
 	s.diags.schedule(next)
 	return nil
 }

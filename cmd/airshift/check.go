@@ -41,6 +41,11 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
+	cfg, err := common.applyConfig(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		return exitError
+	}
 	reg, mappingsOK := loadRegistry(common.mappings, stderr)
 	if reg == nil {
 		return exitError
@@ -59,7 +64,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		status = exitError
 	}
 	progress := progressLine(stderr, len(files))
-	results := scanFiles(context.Background(), files, reg, analysis.Options{WorkPool: common.workPool}, progress)
+	results := scanFiles(context.Background(), files, reg, analysis.Options{WorkPool: common.workPool}, cfg, progress)
 	progress(-1)
 
 	var tally counts

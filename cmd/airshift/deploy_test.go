@@ -87,3 +87,40 @@ func TestDeploymentsStayInsideProject(t *testing.T) {
 		t.Errorf("the file outside the project was changed: %q", data)
 	}
 }
+
+func TestPyprojectConfiguresCheckAndFix(t *testing.T) {
+	root := projectWith(t, "module_level.py", "module_import.py")
+	if err := os.MkdirAll(filepath.Join(root, "dags", "legacy"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(filepath.Join(root, "dags", "module_level.py"))
+	if err := os.WriteFile(filepath.Join(root, "dags", "legacy", "old.py"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pyproject := "[project]\nname = \"dags\"\n\n[tool.airshift]\nwork-pool = \"gpu-pool\"\nignore = [\"AS107\"]\n\n[tool.airshift.per-file-ignores]\n\"dags/legacy/**\" = [\"AS101\"]\n"
+	if err := os.WriteFile(filepath.Join(root, "pyproject.toml"), []byte(pyproject), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, out, errOut := runCLI(t, "check", filepath.Join(root, "dags"))
+	if strings.Contains(out, "AS107") || strings.Contains(out, "legacy/old.py") {
+		t.Errorf("ignored findings were reported:\n%s%s", out, errOut)
+	}
+	if strings.Count(out, " AS101 ") != 3 {
+		t.Errorf("want the 3 AS101 findings outside dags/legacy:\n%s", out)
+	}
+	_, diff, _ := runCLI(t, "fix", "--diff", filepath.Join(root, "dags", "module_level.py"))
+	if !strings.Contains(diff, "--pool gpu-pool") {
+		t.Errorf("the configured work pool is not in the rewrite:\n%s", diff)
+	}
+	_, diff, _ = runCLI(t, "fix", "--diff", "--work-pool", "cli-pool", filepath.Join(root, "dags", "module_level.py"))
+	if !strings.Contains(diff, "--pool cli-pool") {
+		t.Errorf("the flag does not override the configured work pool")
+	}
+	if err := os.WriteFile(filepath.Join(root, "pyproject.toml"), []byte("[tool.airshift]\nwork_pool = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	status, _, errOut := runCLI(t, "check", filepath.Join(root, "dags"))
+	if status != exitError || !strings.Contains(errOut, "pyproject.toml:2") {
+		t.Errorf("a broken configuration: status %d, stderr %q", status, errOut)
+	}
+}

@@ -22,6 +22,10 @@ func runExplain(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "airshift: %v\n", err)
 		return exitError
 	}
+	if _, err := common.applyConfig(nil); err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		return exitError
+	}
 	reg, _ := loadRegistry(common.mappings, stderr)
 	if reg == nil {
 		return exitError

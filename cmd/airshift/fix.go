@@ -28,6 +28,14 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
+	cfg, err := common.applyConfig(paths)
+	if err != nil {
+		fmt.Fprintf(stderr, "airshift: %v\n", err)
+		return exitError
+	}
+	if cfg != nil && cfg.UnsafeFixes != nil && !flagSet(fs, "unsafe-fixes") {
+		*unsafe = *cfg.UnsafeFixes
+	}
 	reg, mappingsOK := loadRegistry(common.mappings, stderr)
 	if reg == nil {
 		return exitError
@@ -47,7 +55,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 			status = exitError
 			continue
 		}
-		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: entrypointFor(path)}
+		opts := analysis.Options{WorkPool: common.workPool, Entrypoint: entrypointFor(path), Enabled: enabledFor(cfg, path)}
 		out, applied, err := analysis.FixAllDeployments(ctx, src, reg, opts, *unsafe)
 		n := len(applied)
 		if err != nil {

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"regexp"
 	"strings"
 
+	"github.com/airshift/airshift/analysis/config"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -36,6 +38,37 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 // pasted into shell commands in the generated comments, so only characters
 // that need no quoting there are allowed.
 var workPoolName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// applyConfig finds the [tool.airshift] configuration of the first path
+// (or of the current folder) and merges it under the flags: a flag set on
+// the command line wins over the file.
+func (c *commonFlags) applyConfig(paths []string) (*config.Config, error) {
+	start := "."
+	if len(paths) > 0 {
+		start = paths[0]
+	}
+	cfg, err := config.Find(start)
+	if err != nil || cfg == nil {
+		return nil, err
+	}
+	c.mappings = append(append(stringList{}, cfg.Mappings...), c.mappings...)
+	if c.workPool == "" {
+		c.workPool = cfg.WorkPool
+	}
+	return cfg, nil
+}
+
+// enabledFor returns the rule filter of cfg for one file, or nil.
+func enabledFor(cfg *config.Config, path string) func(string) bool {
+	if cfg == nil {
+		return nil
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = path
+	}
+	return func(rule string) bool { return cfg.Enabled(rule, abs) }
+}
 
 func (c *commonFlags) validate() error {
 	if c.workPool != "" && !workPoolName.MatchString(c.workPool) {
@@ -98,4 +131,15 @@ func newFlagSet(name string, stderr io.Writer, synopsis string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// flagSet reports whether the command line set the flag called name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == name {
+			set = true
+		}
+	})
+	return set
 }

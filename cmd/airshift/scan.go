@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/analysis/config"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -72,7 +73,7 @@ func collectFiles(paths []string) ([]string, []error) {
 
 // scanFiles analyses files on all cores and returns the results in the
 // order of files.
-func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, progress func(done int)) []fileResult {
+func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, cfg *config.Config, progress func(done int)) []fileResult {
 	results := make([]fileResult, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -83,7 +84,9 @@ func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = analyzeFile(ctx, files[i], reg, opts)
+				fileOpts := opts
+				fileOpts.Enabled = enabledFor(cfg, files[i])
+				results[i] = analyzeFile(ctx, files[i], reg, fileOpts)
 				if progress != nil {
 					mu.Lock()
 					done++
