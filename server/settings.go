@@ -2,9 +2,9 @@ package server
 
 import (
 	"encoding/json"
-	"os"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
