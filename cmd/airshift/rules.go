@@ -115,6 +115,29 @@ var rules = map[string]ruleInfo{
 		help:  noRewriteHelp("OPERATOR"),
 		level: "warning",
 	},
+	"AS201": {
+		name:  "operator-execute-in-flow",
+		short: "Airflow operator executed inside a Prefect flow or task",
+		full: "A Prefect @flow or @task calls an Airflow operator's execute(). Wrapping the operator " +
+			"keeps Airflow's runtime inside Prefect.",
+		help:  "Deploy the flow to a Kubernetes work pool that runs the operator's image instead of wrapping the Airflow operator.",
+		level: "warning",
+	},
+	"AS202": {
+		name:  "kubernetes-client-in-flow",
+		short: "Pod or Job created with the kubernetes client inside a Prefect flow or task",
+		full: "A Prefect @flow or @task creates a pod or Job through kubernetes.client, which re-implements " +
+			"what a Kubernetes work pool does.",
+		help:  "Let the Kubernetes work pool run the flow, or run a Job with prefect-kubernetes' KubernetesJob.",
+		level: "warning",
+	},
+	"AS203": {
+		name:  "container-run-in-flow",
+		short: "Container image run through subprocess or the Docker SDK inside a Prefect flow or task",
+		full: "A Prefect @flow or @task starts a container with docker, podman or kubectl run, or the Docker SDK.",
+		help:  "Give the flow the image through the work pool's image job variable.",
+		level: "warning",
+	},
 }
 
 // describeRule returns the description of code. A code missing from rules
