@@ -173,7 +173,7 @@ func reportPath(path string) (string, bool) {
 
 // counts tallies findings for the summary line.
 type counts struct {
-	calls, syntaxErrors, safe, review, files int
+	calls, syntaxErrors, antiPatterns, safe, review, files int
 }
 
 func (c *counts) add(findings []analysis.Finding) {
@@ -185,6 +185,10 @@ func (c *counts) add(findings []analysis.Finding) {
 			c.syntaxErrors++
 			continue
 		}
+		if strings.HasPrefix(fd.Rule, "AS2") {
+			c.antiPatterns++
+			continue
+		}
 		c.calls++
 		if hasSafeFix(fd) {
 			c.safe++
@@ -194,13 +198,16 @@ func (c *counts) add(findings []analysis.Finding) {
 	}
 }
 
-func (c *counts) findings() int { return c.calls + c.syntaxErrors }
+func (c *counts) findings() int { return c.calls + c.syntaxErrors + c.antiPatterns }
 
 func (c *counts) summary(scanned int) string {
 	if c.findings() == 0 {
 		return fmt.Sprintf("All checks passed: no operator calls left in %d %s.", scanned, plural(scanned, "file", "files"))
 	}
 	s := fmt.Sprintf("Found %d operator %s to migrate", c.calls, plural(c.calls, "call", "calls"))
+	if c.antiPatterns > 0 {
+		s += fmt.Sprintf(", %d Prefect %s", c.antiPatterns, plural(c.antiPatterns, "anti-pattern", "anti-patterns"))
+	}
 	if c.syntaxErrors > 0 {
 		s += fmt.Sprintf(" and %d %s", c.syntaxErrors, plural(c.syntaxErrors, "file with a syntax error", "files with syntax errors"))
 	}
