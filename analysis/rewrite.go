@@ -128,7 +128,6 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	if fix, reason := shapeBFix(f, call, jobPlan, opts); reason == "" {
 		if reasonA != "" {
 			fix.Reasons = append([]string{"no in-process flow is possible: " + reasonA}, fix.Reasons...)
-
 		}
 		fixes = append(fixes, fix)
 	} else if len(fixes) == 0 {
