@@ -28,14 +28,25 @@
 Relative paths start at the project root."
   :type '(repeat string))
 
-(defcustom airshift-work-pool "kubernetes-pool"
-  "The Prefect Kubernetes work pool that rewrites deploy to."
-  :type 'string)
+(defcustom airshift-work-pool nil
+  "The Prefect Kubernetes work pool named in rewrites.
+When nil, the server uses work-pool from [tool.airshift] in the
+project's pyproject.toml or airshift.toml, else kubernetes-pool."
+  :type '(choice (const :tag "From the project, else kubernetes-pool" nil) string))
+
+(defcustom airshift-unsafe-fixes nil
+  "Whether fixing all also applies rewrites that need review.
+When nil, the server uses unsafe-fixes from the project's configuration."
+  :type '(choice (const :tag "From the project" nil)
+                 (const :tag "Apply them" t)
+                 (const :tag "Do not apply them" :json-false)))
 
 (defun airshift-eglot-settings ()
-  "Return the settings that `airshift serve' reads, as a plist for JSON."
-  (list :mappings (vconcat airshift-mappings)
-        :workPool airshift-work-pool))
+  "Return the settings that `airshift serve' reads, as a plist for JSON.
+Settings left at nil are left out, so that the project's configuration applies."
+  (append (list :mappings (vconcat airshift-mappings))
+          (when airshift-work-pool (list :workPool airshift-work-pool))
+          (when airshift-unsafe-fixes (list :unsafeFixes airshift-unsafe-fixes))))
 
 (defun airshift-eglot-initialization-options (_server)
   "Return the initializationOptions for `airshift serve'."

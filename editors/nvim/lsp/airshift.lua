@@ -11,8 +11,9 @@ return {
       -- Extra mapping documents or folders of them. Relative paths start at
       -- the root folder.
       mappings = {},
-      -- The Prefect Kubernetes work pool that rewrites deploy to.
-      workPool = 'kubernetes-pool',
+      -- Unset here, so that [tool.airshift] in pyproject.toml applies:
+      --   workPool = 'kubernetes-pool',  -- the work pool named in rewrites
+      --   unsafeFixes = true,            -- source.fixAll also applies rewrites that need review
     },
   },
 }

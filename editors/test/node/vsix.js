@@ -133,6 +133,7 @@ async function main() {
         'airshift.path': 'string',
         'airshift.mappings': 'array',
         'airshift.workPool': 'string',
+        'airshift.unsafeFixes': 'boolean',
         'airshift.enable': 'boolean',
         'airshift.trace.server': 'string',
       };
@@ -141,7 +142,8 @@ async function main() {
         expect(properties[name].type === type, `setting ${name} has type ${properties[name].type}, expected ${type}`);
       }
       expect(properties['airshift.mappings'].items.type === 'string', 'airshift.mappings items are not strings');
-      expect(properties['airshift.workPool'].default === 'kubernetes-pool', 'airshift.workPool default differs from the server default kubernetes-pool');
+      // An empty default lets the project's [tool.airshift] work-pool apply.
+      expect(properties['airshift.workPool'].default === '', `airshift.workPool default is "${properties['airshift.workPool'].default}", expected ""`);
       expect(manifest.main === './dist/extension.js', `main is ${manifest.main}`);
       expect(manifest.activationEvents.includes('onLanguage:python'), 'the extension does not activate on Python files');
       const commands = manifest.contributes.commands.map((c) => c.command).sort();

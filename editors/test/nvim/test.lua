@@ -140,8 +140,7 @@ local function check_static_configs(airshift)
     expect(vim.deep_equal(config.cmd, { 'airshift', 'serve' }), 'cmd is ' .. vim.inspect(config.cmd))
     expect(vim.deep_equal(config.filetypes, { 'python' }), 'filetypes are ' .. vim.inspect(config.filetypes))
     expect(vim.deep_equal(config.root_markers, airshift.root_markers), 'root_markers are ' .. vim.inspect(config.root_markers))
-    expect(config.settings.airshift.workPool == 'kubernetes-pool', 'settings.airshift.workPool is not kubernetes-pool')
-    expect(type(config.settings.airshift.mappings) == 'table', 'settings.airshift.mappings is not a list')
+    expect(vim.deep_equal(config.settings, airshift.defaults.settings), 'settings are ' .. vim.inspect(config.settings))
     return 'cmd, filetypes, root_markers and settings; loaded only, since vim.lsp.config needs Neovim 0.11'
   end)
 
@@ -161,7 +160,7 @@ local function check_static_configs(airshift)
     expect(vim.deep_equal(default.cmd, { 'airshift', 'serve' }), 'cmd is ' .. vim.inspect(default.cmd))
     expect(vim.deep_equal(default.filetypes, { 'python' }), 'filetypes are ' .. vim.inspect(default.filetypes))
     expect(vim.deep_equal(patterns, airshift.root_markers), 'root_pattern got ' .. vim.inspect(patterns))
-    expect(default.settings.airshift.workPool == 'kubernetes-pool', 'settings.airshift.workPool is not kubernetes-pool')
+    expect(vim.deep_equal(default.settings, airshift.defaults.settings), 'settings are ' .. vim.inspect(default.settings))
     return 'default_config cmd, filetypes, root_pattern and settings; loaded with a stand-in lspconfig.util'
   end)
 

@@ -7,11 +7,15 @@ import { expandSettingPath } from './serverPath';
  */
 export interface ServerSettings {
   mappings: string[];
+  // An empty work pool lets the project's [tool.airshift] work-pool apply.
   workPool: string;
+  // Left out while the user has not set it, so that the project's
+  // unsafe-fixes applies.
+  unsafeFixes?: boolean;
 }
 
 /** Names of the `airshift.*` settings that are sent to the server rather than used by the extension. */
-export const serverSettingNames = ['mappings', 'workPool'] as const;
+export const serverSettingNames = ['mappings', 'workPool', 'unsafeFixes'] as const;
 
 export function firstWorkspaceFolder(): string | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0];
@@ -28,8 +32,14 @@ export function readServerSettings(): ServerSettings {
     .get<string[]>('mappings', [])
     .filter((entry) => typeof entry === 'string' && entry.trim() !== '')
     .map((entry) => expandSettingPath(entry.trim(), folder));
-  return {
+  const settings: ServerSettings = {
     mappings,
-    workPool: config.get<string>('workPool', 'kubernetes-pool'),
+    workPool: config.get<string>('workPool', '').trim(),
   };
+  const unsafeFixes = config.inspect<boolean>('unsafeFixes');
+  const explicit = unsafeFixes?.workspaceFolderValue ?? unsafeFixes?.workspaceValue ?? unsafeFixes?.globalValue;
+  if (explicit !== undefined) {
+    settings.unsafeFixes = explicit;
+  }
+  return settings;
 }

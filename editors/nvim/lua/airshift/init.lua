@@ -3,7 +3,7 @@
 --
 --   vim.opt.runtimepath:append('/path/to/airshift/editors/nvim')
 --   require('airshift').setup({
---     settings = { airshift = { mappings = { 'mappings' }, workPool = 'etl-pool' } },
+--     settings = { airshift = { mappings = { 'mappings' }, workPool = 'etl-pool', unsafeFixes = false } },
 --   })
 local M = {}
 
@@ -12,8 +12,10 @@ M.root_markers = { 'pyproject.toml', 'airflow.cfg', 'dags', '.git' }
 M.defaults = {
   cmd = { 'airshift', 'serve' },
   -- Sent with workspace/didChangeConfiguration right after initialize.
-  -- Relative mapping paths start at the root folder.
-  settings = { airshift = { mappings = {}, workPool = 'kubernetes-pool' } },
+  -- Relative mapping paths start at the root folder. workPool and
+  -- unsafeFixes are left unset, so that [tool.airshift] in pyproject.toml
+  -- applies.
+  settings = { airshift = { mappings = {} } },
 }
 
 -- Returns the nearest folder at or above path's folder that contains one of

@@ -15,10 +15,9 @@ return {
     root_dir = util.root_pattern('pyproject.toml', 'airflow.cfg', 'dags', '.git'),
     single_file_support = true,
     settings = {
-      airshift = {
-        mappings = {},
-        workPool = 'kubernetes-pool',
-      },
+      -- workPool and unsafeFixes are left unset, so that [tool.airshift]
+      -- in pyproject.toml applies.
+      airshift = { mappings = {} },
     },
   },
   docs = {
@@ -28,7 +27,8 @@ rewrites them into Prefect flows. Build it with `make build` and put
 `bin/airshift` on PATH.
 
 Settings, under `settings.airshift`: `mappings` (extra mapping documents or
-folders) and `workPool` (the Prefect work pool named in rewrites).
+folders), `workPool` (the Prefect work pool named in rewrites) and
+`unsafeFixes` (source.fixAll also applies rewrites that need review).
 ]],
   },
 }
