@@ -19,8 +19,8 @@ const work = process.env.AIRSHIFT_WORK;
 const fixtures = JSON.parse(fs.readFileSync(path.join(repo, 'editors/test/fixtures.json'), 'utf8'));
 
 const waitLimitMs = 10000;
-// vscode-languageclient 9 to 11 kill a server that is still running 2 s
-// after the exit notification.
+// vscode-languageclient 11 terminates a server that is still running 2 s
+// after it stopped the client.
 const exitLimitMs = 2000;
 
 function packageVersion(name) {
@@ -409,26 +409,53 @@ async function checkWorkPool(results) {
     return 'rewrite contains "--pool kubernetes-pool"';
   });
 
-  await results.check(`${label}: source.fixAll`, async () => {
-    const actions = await session.connection.sendRequest(protocol.CodeActionRequest.type, {
-      textDocument: { uri: document.uri },
-      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
-      context: { diagnostics: [], only: ['source.fixAll'], triggerKind: protocol.CodeActionTriggerKind.Automatic },
-    });
-    let fixAll = (actions || []).find((a) => a.kind === 'source.fixAll');
-    expect(fixAll, 'no source.fixAll action');
-    const resolved = fixAll.edit === undefined;
-    if (resolved) {
-      fixAll = await session.connection.sendRequest(protocol.CodeActionResolveRequest.type, fixAll);
-    }
-    expect(fixAll.edit, 'the source.fixAll action has no edit, even after codeAction/resolve');
-    session.applyWorkspaceEdit(fixAll.edit);
-    const expected = fs.readFileSync(path.join(work, '..', 'expected', dag.name, 'dags', path.basename(dag.source)), 'utf8');
-    expect(document.getText() === expected, 'the document differs from the output of `airshift fix` on the same file');
-    return `"${fixAll.title}"${resolved ? ', edit from codeAction/resolve' : ''}, equals \`airshift fix\` output`;
-  });
-
   await session.stop();
+}
+
+/**
+ * Checks source.fixAll on a file with one safe rewrite and one that needs
+ * review, with and without the unsafeFixes setting.
+ */
+async function checkFixAll(results, fixAll) {
+  const label = path.basename(fixAll.source);
+  for (const fixCase of fixtures.fix_all.cases) {
+    const projectDir = path.join(work, fixCase.name);
+    const file = path.join(projectDir, 'dags', label);
+    const session = new Session(projectDir, { airshift: fixCase.settings });
+    const settings = JSON.stringify(fixCase.settings);
+    await session.start();
+    const document = session.open(file);
+
+    await results.check(`${label}: source.fixAll with ${settings}`, async () => {
+      await session.waitForDiagnostics(document.uri, (p) => p.diagnostics.length > 0, 'the first diagnostics');
+      const actions = await session.connection.sendRequest(protocol.CodeActionRequest.type, {
+        textDocument: { uri: document.uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [], only: ['source.fixAll'], triggerKind: protocol.CodeActionTriggerKind.Automatic },
+      });
+      let action = (actions || []).find((a) => a.kind === 'source.fixAll');
+      expect(action, 'no source.fixAll action');
+      const resolved = action.edit === undefined;
+      if (resolved) {
+        action = await session.connection.sendRequest(protocol.CodeActionResolveRequest.type, action);
+      }
+      expect(action.edit, 'the source.fixAll action has no edit, even after codeAction/resolve');
+      session.applyWorkspaceEdit(action.edit);
+      const cli = ['airshift fix', ...fixCase.cli_args].join(' ');
+      const expected = fs.readFileSync(path.join(work, '..', 'expected', fixCase.name, 'dags', label), 'utf8');
+      expect(document.getText() === expected, `the document differs from the output of \`${cli}\` on the same file`);
+
+      const publish = await session.waitForDiagnostics(
+        document.uri,
+        (p) => p.version === undefined || p.version >= document.version,
+        `diagnostics for version ${document.version}`,
+      );
+      expect(publish.diagnostics.length === fixCase.diagnostics_after, `${publish.diagnostics.length} diagnostics after, expected ${fixCase.diagnostics_after}`);
+      return `"${action.title}"${resolved ? ' from codeAction/resolve' : ''}, equals \`${cli}\` output, ${publish.diagnostics.length} diagnostics left`;
+    });
+
+    await session.stop();
+  }
 }
 
 async function main() {
@@ -441,6 +468,7 @@ async function main() {
     }
     await checkCustomMapping(results);
     await checkWorkPool(results);
+    await checkFixAll(results, fixtures.fix_all);
   } catch (err) {
     results.fail(err);
   }
