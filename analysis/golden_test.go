@@ -278,8 +278,8 @@ func TestRelatives(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "../testdata/golden/relatives.py.fixed", out)
-	if n != 3 {
-		t.Errorf("applied %d fixes, want 3 (GKE, EKS and the single-pod Job)", n)
+	if n != 4 {
+		t.Errorf("applied %d fixes, want 4 (GKE, EKS, the single-pod Job and the Job-shaped flow for the parallel Job)", n)
 	}
 	checkRewritten(t, reg, "relatives.py", src, out)
 	for _, wantText := range []string{
