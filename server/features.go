@@ -41,8 +41,11 @@ func (s *Server) Hover(ctx context.Context, params *protocol.HoverParams) (*prot
 		return nil, nil
 	}
 	r := snap.mapper.rangeOf(h.Start, h.End)
+	s.mu.Lock()
+	kind := s.hoverKind
+	s.mu.Unlock()
 	return &protocol.Hover{
-		Contents: &protocol.MarkupContent{Kind: protocol.MarkupKindMarkdown, Value: h.Markdown},
+		Contents: &protocol.MarkupContent{Kind: kind, Value: h.Markdown},
 		Range:    &r,
 	}, nil
 }
@@ -104,9 +107,10 @@ func (s *Server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 			}
 		}
 	}
-	if kindWanted(params.Context.Only, protocol.CodeActionKindSourceFixAll) && hasSafeFix(result) {
+	unsafe := s.unsafeFixes()
+	if kindWanted(params.Context.Only, protocol.CodeActionKindSourceFixAll) && hasFix(result, unsafe) {
 		kind := protocol.CodeActionKindSourceFixAll
-		action := &protocol.CodeAction{Title: "Airshift: apply all safe rewrites", Kind: &kind}
+		action := &protocol.CodeAction{Title: fixAllTitle(unsafe), Kind: &kind}
 		s.mu.Lock()
 		lazy := s.resolveEdits
 		s.mu.Unlock()
@@ -140,15 +144,37 @@ func kindWanted(only []protocol.CodeActionKind, kind protocol.CodeActionKind) bo
 	return false
 }
 
-func hasSafeFix(result *analysis.Result) bool {
+// hasFix reports whether result has a fix that fix-all applies: a safe
+// one, or any one when unsafe fixes are on.
+func hasFix(result *analysis.Result, unsafe bool) bool {
 	for _, fd := range result.Findings {
 		for _, fx := range fd.Fixes {
-			if fx.Safety == analysis.Safe {
+			if fx.Safety == analysis.Safe || unsafe {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+func fixAllTitle(unsafe bool) string {
+	if unsafe {
+		return "Airshift: apply all rewrites, including those that need review"
+	}
+	return "Airshift: apply all safe rewrites"
+}
+
+// unsafeFixes reports whether fix-all applies rewrites that need review:
+// the editor setting, else the project configuration, else no.
+func (s *Server) unsafeFixes() bool {
+	st, _, _ := s.current()
+	s.mu.Lock()
+	cfg := s.config
+	s.mu.Unlock()
+	if st.UnsafeFixes != nil {
+		return *st.UnsafeFixes
+	}
+	return cfg != nil && cfg.UnsafeFixes != nil && *cfg.UnsafeFixes
 }
 
 // selectFindings returns the findings a code action request refers to:
@@ -197,17 +223,8 @@ func (s *Server) workspaceEdit(snap *snapshot, edits []analysis.Edit) *protocol.
 // fixAllEdit applies every safe rewrite to the snapshot's text and returns
 // the change as one edit over the lines that differ.
 func (s *Server) fixAllEdit(ctx context.Context, snap *snapshot) (*protocol.WorkspaceEdit, error) {
-	st, reg, _ := s.current()
-	s.mu.Lock()
-	cfg := s.config
-	s.mu.Unlock()
-	unsafe := false
-	if st.UnsafeFixes != nil {
-		unsafe = *st.UnsafeFixes
-	} else if cfg != nil && cfg.UnsafeFixes != nil {
-		unsafe = *cfg.UnsafeFixes
-	}
-	out, _, err := analysis.FixAll(ctx, snap.text, reg, s.analysisOptions(snap), unsafe)
+	_, reg, _ := s.current()
+	out, _, err := analysis.FixAll(ctx, snap.text, reg, s.analysisOptions(snap), s.unsafeFixes())
 	if err != nil {
 		return nil, err
 	}
@@ -290,7 +307,7 @@ func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 		// Nothing safe to rewrite.
 		return nil, nil
 	}
-	label := "Airshift: apply all safe rewrites"
+	label := fixAllTitle(s.unsafeFixes())
 	// The request was released with Async, so the read loop is free to
 	// deliver the client's answer to this call.
 	res, err := s.client.ApplyEdit(ctx, &protocol.ApplyWorkspaceEditParams{Label: &label, Edit: *edit})

@@ -70,6 +70,8 @@ type Server struct {
 	utf8         bool
 	pullDiags    bool
 	resolveEdits bool
+	// hoverKind is Markdown unless the client's hover takes plain text only.
+	hoverKind protocol.MarkupKind
 	root         string
 	settings     settings
 	registry     *mappings.Registry
@@ -244,6 +246,16 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 			}
 		}
 	}
+	hoverKind := protocol.MarkupKindMarkdown
+	if caps.TextDocument != nil && caps.TextDocument.Hover != nil && len(caps.TextDocument.Hover.ContentFormat) > 0 {
+		// The client lists the formats it takes, preferred first.
+		hoverKind = protocol.MarkupKindPlainText
+		for _, format := range caps.TextDocument.Hover.ContentFormat {
+			if format == protocol.MarkupKindMarkdown {
+				hoverKind = protocol.MarkupKindMarkdown
+			}
+		}
+	}
 	root := rootPath(params)
 	var st settings
 	if len(params.InitializationOptions) > 0 && string(params.InitializationOptions) != "null" {
@@ -253,7 +265,7 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 		}
 	}
 	s.mu.Lock()
-	s.utf8, s.pullDiags, s.resolveEdits, s.root = utf8, pull, resolve, root
+	s.utf8, s.pullDiags, s.resolveEdits, s.root, s.hoverKind = utf8, pull, resolve, root, hoverKind
 	s.mu.Unlock()
 	s.applySettings(st)
 	s.state.Store(stateRunning)

@@ -28,8 +28,8 @@ type settings struct {
 }
 
 // decode reads the settings it knows, one key at a time, so that one value
-// of the wrong type costs only that setting. The error names every key it
-// skipped.
+// of the wrong type costs only that setting. A key that is absent keeps its
+// value, and a null one clears it. The error names every key it skipped.
 func (st *settings) decode(data []byte) error {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
@@ -41,6 +41,19 @@ func (st *settings) decode(data []byte) error {
 		}
 	}
 	var problems []string
+	for key, v := range raw {
+		if string(v) != "null" {
+			continue
+		}
+		switch key {
+		case "mappings":
+			st.Mappings = nil
+		case "workPool":
+			st.WorkPool = ""
+		case "unsafeFixes":
+			st.UnsafeFixes = nil
+		}
+	}
 	if v, ok := raw["mappings"]; ok && string(v) != "null" {
 		if err := json.Unmarshal(v, &st.Mappings); err != nil {
 			var single string

@@ -349,3 +349,63 @@ func TestProjectConfigReloads(t *testing.T) {
 		t.Errorf("after the change: %d diagnostics, want 1", len(got))
 	}
 }
+
+// TestEmptySettingsChangeKeepsSettings sends an empty settings object, as
+// eglot does after it connects: the settings from initialize stay.
+func TestEmptySettingsChangeKeepsSettings(t *testing.T) {
+	h := startServer(t, Options{})
+	folder, _ := filepath.Abs("../testdata/mappings")
+	h.initialize("", nil, map[string]any{"mappings": []string{folder}})
+	if err := h.server.DidChangeConfiguration(h.ctx, &protocol.DidChangeConfigurationParams{Settings: protocol.LSPAny("{}")}); err != nil {
+		t.Fatal(err)
+	}
+	path, _ := filepath.Abs("../testdata/custom/spark_dag.py")
+	u := h.open(path, readFile(t, path))
+	if pub := h.diagnosticsFor(u, 1); len(pub.Diagnostics) != 2 {
+		t.Errorf("after an empty settings change: %d diagnostics, want the 2 AS100 findings", len(pub.Diagnostics))
+	}
+}
+
+// TestHoverPlainTextClient checks that a client taking only plain text in
+// hovers gets plain text.
+func TestHoverPlainTextClient(t *testing.T) {
+	h := startServer(t, Options{})
+	params := &protocol.InitializeParams{}
+	params.Capabilities.TextDocument = &protocol.TextDocumentClientCapabilities{
+		Hover: &protocol.HoverClientCapabilities{ContentFormat: []protocol.MarkupKind{protocol.MarkupKindPlainText}},
+	}
+	if _, err := h.server.Initialize(h.ctx, params); err != nil {
+		t.Fatal(err)
+	}
+	u := h.open("/tmp/airshift-test/plain.py", rawDAGText)
+	hv, err := h.server.Hover(h.ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: protocol.Position{Line: 1, Character: 6},
+	}})
+	if err != nil || hv == nil {
+		t.Fatalf("hover: %v %v", hv, err)
+	}
+	if kind := hv.Contents.(*protocol.MarkupContent).Kind; kind != protocol.MarkupKindPlainText {
+		t.Errorf("hover kind = %q, want plaintext", kind)
+	}
+}
+
+// TestUnsafeFixAllOffered checks that with unsafeFixes on, fix-all is
+// offered for a file whose only rewrites need review.
+func TestUnsafeFixAllOffered(t *testing.T) {
+	h := startServer(t, Options{})
+	h.initialize("", nil, map[string]any{"unsafeFixes": true})
+	text := rawDAGText + "t >> t2\n"
+	text = strings.Replace(text, "from airflow", "t2 = None\nfrom airflow", 1)
+	u := h.open("/tmp/airshift-test/unsafe.py", text)
+	h.diagnosticsFor(u, 1)
+	actions, err := h.server.CodeAction(h.ctx, &protocol.CodeActionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u},
+		Context:      protocol.CodeActionContext{Only: []protocol.CodeActionKind{protocol.CodeActionKindSourceFixAll}},
+	})
+	if err != nil || len(actions) != 1 {
+		t.Fatalf("fix-all actions: %v %v", actions, err)
+	}
+	if title := actions[0].(*protocol.CodeAction).Title; !strings.Contains(title, "need review") {
+		t.Errorf("title = %q", title)
+	}
+}

@@ -111,8 +111,10 @@ func (s *Server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocu
 }
 
 // DidChangeConfiguration applies new settings and re-checks open documents.
+// Keys the change leaves out keep their values, because some clients
+// (eglot) send an empty object right after they connect.
 func (s *Server) DidChangeConfiguration(ctx context.Context, params *protocol.DidChangeConfigurationParams) error {
-	var st settings
+	st, _, _ := s.current()
 	if len(params.Settings) > 0 && string(params.Settings) != "null" {
 		if err := st.decode(params.Settings); err != nil {
 			s.log.Warn("some settings were skipped", zap.Error(err))
