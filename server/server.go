@@ -72,9 +72,9 @@ type Server struct {
 	resolveEdits bool
 	// hoverKind is Markdown unless the client's hover takes plain text only.
 	hoverKind protocol.MarkupKind
-	root         string
-	settings     settings
-	registry     *mappings.Registry
+	root      string
+	settings  settings
+	registry  *mappings.Registry
 	// config is the workspace's [tool.airshift] configuration, or nil, and
 	// configStamp the version of its file that was read.
 	config      *config.Config
