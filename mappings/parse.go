@@ -130,7 +130,8 @@ func (p *markdownParser) frontMatter() (int, error) {
 
 func sectionTag(line string) (kind, name string, ok bool) {
 	t := strings.TrimSpace(line)
-	if !strings.HasPrefix(t, "{%") || !strings.HasSuffix(t, "%}") {
+	// "{%}" has both the prefix and the suffix, which overlap.
+	if len(t) < len("{%%}") || !strings.HasPrefix(t, "{%") || !strings.HasSuffix(t, "%}") {
 		return "", "", false
 	}
 	inner := strings.Fields(strings.TrimSpace(t[2 : len(t)-2]))
