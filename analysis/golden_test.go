@@ -273,10 +273,12 @@ func TestRelatives(t *testing.T) {
 	if strings.Join(rules, " ") != want {
 		t.Errorf("rules %v, want %s", rules, want)
 	}
-	out, n, err := FixAll(context.Background(), src, reg, Options{Entrypoint: "relatives.py"}, true)
+	out, deployments, err := FixAllDeployments(context.Background(), src, reg, Options{Entrypoint: "relatives.py"}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
+	n := len(deployments)
+	checkDeployments(t, "relatives.py", deployments)
 	checkGolden(t, "../testdata/golden/relatives.py.fixed", out)
 	if n != 4 {
 		t.Errorf("applied %d fixes, want 4 (GKE, EKS, the single-pod Job and the Job-shaped flow for the parallel Job)", n)
@@ -317,9 +319,7 @@ func checkDeployments(t *testing.T, name string, deployments []*Deployment) {
 			if err != nil {
 				t.Fatalf("base job template for %s: %v", d.Name, err)
 			}
-			if !json.Valid(tmpl) {
-				t.Errorf("base job template for %s is not JSON", d.Name)
-			}
+			checkTemplateRequirements(t, d.Name, tmpl)
 			checkGolden(t, filepath.Join("../testdata/golden", strings.TrimSuffix(name, ".py")+"."+file), tmpl)
 		}
 	}
@@ -333,4 +333,49 @@ func checkDeployments(t *testing.T, name string, deployments []*Deployment) {
 		t.Errorf("prefect.yaml holds %d deployments (err %v), want %d", len(parsed.Deployments), err, written)
 	}
 	checkGolden(t, filepath.Join("../testdata/golden", strings.TrimSuffix(name, ".py")+".prefect.yaml"), prefect)
+}
+
+// checkTemplateRequirements checks that a base job template is JSON and
+// keeps what Prefect's Kubernetes worker requires of the Job manifest:
+// apiVersion batch/v1, kind Job, a pod template with parallelism 1,
+// completions 1, restartPolicy Never and a first container named
+// prefect-job.
+func checkTemplateRequirements(t *testing.T, name string, tmpl []byte) {
+	t.Helper()
+	var parsed struct {
+		JobConfiguration struct {
+			JobManifest struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+				Spec       struct {
+					Template struct {
+						Spec struct {
+							Parallelism   int    `json:"parallelism"`
+							Completions   int    `json:"completions"`
+							RestartPolicy string `json:"restartPolicy"`
+							Containers    []struct {
+								Name string `json:"name"`
+							} `json:"containers"`
+						} `json:"spec"`
+					} `json:"template"`
+				} `json:"spec"`
+			} `json:"job_manifest"`
+		} `json:"job_configuration"`
+		Variables struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"variables"`
+	}
+	if err := json.Unmarshal(tmpl, &parsed); err != nil {
+		t.Errorf("base job template for %s is not JSON: %v", name, err)
+		return
+	}
+	m := parsed.JobConfiguration.JobManifest
+	spec := m.Spec.Template.Spec
+	if m.APIVersion != "batch/v1" || m.Kind != "Job" || spec.Parallelism != 1 || spec.Completions != 1 ||
+		spec.RestartPolicy != "Never" || len(spec.Containers) == 0 || spec.Containers[0].Name != "prefect-job" {
+		t.Errorf("base job template for %s lost a field the worker requires: %+v", name, m)
+	}
+	if _, ok := parsed.Variables.Properties["image"]; !ok {
+		t.Errorf("base job template for %s lost its variables schema", name)
+	}
 }
