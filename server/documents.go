@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -143,7 +144,13 @@ func applyChanges(ctx context.Context, prev *snapshot, version int32, changes []
 }
 
 // point returns the tree-sitter point (row and byte column) of offset.
+// Tree-sitter rows end at "\n" only, so a text with a lone "\r" counts them
+// apart from the LSP lines.
 func (m *mapper) point(off int) sitter.Point {
+	if m.loneCR {
+		row := bytes.Count(m.text[:off], []byte{'\n'})
+		return sitter.Point{Row: uint32(row), Column: uint32(off - (bytes.LastIndexByte(m.text[:off], '\n') + 1))}
+	}
 	line := m.line(off)
 	return sitter.Point{Row: uint32(line), Column: uint32(off - m.lineStarts[line])}
 }

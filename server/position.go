@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"unicode/utf8"
@@ -10,38 +11,54 @@ import (
 
 // This file is the one place where byte offsets, which the analysis and
 // tree-sitter use, meet LSP positions, whose character counts UTF-16 code
-// units unless the client and server agreed on UTF-8 at initialize.
+// units unless the client and server agreed on UTF-8 at initialize. LSP
+// lines end at "\n", "\r\n" or a lone "\r" (LSP 3.17, "Text Documents").
 
 // mapper converts between byte offsets and LSP positions for one text.
 type mapper struct {
 	text       []byte
 	lineStarts []int
 	utf8       bool
+	// loneCR is set when a "\r" not followed by "\n" ends a line, so LSP
+	// lines differ from tree-sitter rows, which end at "\n" only.
+	loneCR bool
 }
 
 func newMapper(text []byte, lineStarts []int, utf8Encoding bool) *mapper {
+	m := &mapper{text: text, lineStarts: lineStarts, utf8: utf8Encoding}
 	if lineStarts == nil {
-		lineStarts = computeLineStarts(text)
+		m.lineStarts, m.loneCR = computeLineStarts(text)
+	} else {
+		// Line starts from the caller do not say which "\r" ends a line,
+		// so any "\r" selects the slower point computation.
+		m.loneCR = bytes.IndexByte(text, '\r') >= 0
 	}
-	return &mapper{text: text, lineStarts: lineStarts, utf8: utf8Encoding}
+	return m
 }
 
-func computeLineStarts(text []byte) []int {
+// computeLineStarts returns the offset of every LSP line start, and whether
+// a lone "\r" ends any line.
+func computeLineStarts(text []byte) ([]int, bool) {
 	starts := []int{0}
+	loneCR := false
 	for i, b := range text {
-		if b == '\n' {
+		switch {
+		case b == '\n':
 			starts = append(starts, i+1)
+		case b == '\r' && (i+1 == len(text) || text[i+1] != '\n'):
+			starts = append(starts, i+1)
+			loneCR = true
 		}
 	}
-	return starts
+	return starts, loneCR
 }
 
 // lineEnd returns the offset of the end of line's content, before its line
-// break ("\n" or "\r\n").
+// break ("\n", "\r\n" or "\r").
 func (m *mapper) lineEnd(line int) int {
 	if line+1 < len(m.lineStarts) {
 		end := m.lineStarts[line+1] - 1
-		if end > m.lineStarts[line] && m.text[end-1] == '\r' {
+		if m.text[end] == '\n' && end > m.lineStarts[line] && m.text[end-1] == '\r' {
 			end--
 		}
 		return end
