@@ -92,6 +92,11 @@ type Options struct {
 	// Enabled reports whether a rule is selected for this file; nil
 	// selects every rule.
 	Enabled func(rule string) bool
+	// DeferRewriteCheck skips the parse that proves each fix's result is
+	// valid Python, which costs most of the analysis because it parses the
+	// whole rewritten file once per fix. A caller that sets it must call
+	// CheckFix before it offers or applies a fix's edits.
+	DeferRewriteCheck bool
 }
 
 // SyntaxErrorRule reports a file that does not parse as Python 3.

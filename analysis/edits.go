@@ -55,6 +55,16 @@ func normalizeEdits(edits []Edit) []Edit {
 	return out
 }
 
+// CheckFix returns an error when applying fx to f does not give valid
+// Python. Analyze runs it on every fix unless Options.DeferRewriteCheck is
+// set.
+func CheckFix(f *File, fx *Fix) error {
+	if err := checkRewrite(f, fx.Edits); err != nil {
+		return fmt.Errorf("the rewrite would not be valid Python (%v); please report this file", err)
+	}
+	return nil
+}
+
 // checkRewrite applies edits to a copy of the file and reports whether the
 // result still parses.
 func checkRewrite(f *File, edits []Edit) error {

@@ -21,6 +21,8 @@ func FixAll(ctx context.Context, src []byte, reg *mappings.Registry, opts Option
 // FixAllDeployments is FixAll that also returns the deployment of each fix
 // it applied, in order; a fix that needs no deployment entry adds nil.
 func FixAllDeployments(ctx context.Context, src []byte, reg *mappings.Registry, opts Options, unsafe bool) ([]byte, []*Deployment, error) {
+	// Every applied fix must be proven valid Python first.
+	opts.DeferRewriteCheck = false
 	var applied []*Deployment
 	for round := 0; round < maxFixRounds; round++ {
 		tree, err := Parse(ctx, src, nil)

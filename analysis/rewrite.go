@@ -154,8 +154,10 @@ func shapeBFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) 
 	if deps {
 		fix.Reasons = append(fix.Reasons, fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target))
 	}
-	if err := checkRewrite(f, fix.Edits); err != nil {
-		return Fix{}, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
+	if !opts.DeferRewriteCheck {
+		if err := CheckFix(f, &fix); err != nil {
+			return Fix{}, err.Error()
+		}
 	}
 	return fix, ""
 }
@@ -183,8 +185,10 @@ func shapeAFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) 
 	}
 	fix.Preferred = fix.Safety == Safe
 	fix.Deployment = newDeployment(call, plan, opts)
-	if err := checkRewrite(f, fix.Edits); err != nil {
-		return Fix{}, "the rewrite would not be valid Python (" + err.Error() + "); please report this file"
+	if !opts.DeferRewriteCheck {
+		if err := CheckFix(f, &fix); err != nil {
+			return Fix{}, err.Error()
+		}
 	}
 	return fix, ""
 }

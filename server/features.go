@@ -83,6 +83,13 @@ func (s *Server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 		}
 		diag := s.toDiagnostic(snap, fd)
 		for _, fx := range fd.Fixes {
+			// NOTE: the diagnostic was published before this check, so it
+			// may mention a fix that is dropped here.
+			if err := analysis.CheckFix(result.File, &fx); err != nil {
+				s.log.Warn("dropped a rewrite", zap.String("uri", string(u)), zap.Int32("version", snap.version),
+					zap.String("rule", fd.Rule), zap.Int("offset", fd.Start), zap.Error(err))
+				continue
+			}
 			kind := protocol.CodeActionKindQuickFix
 			preferred := fx.Preferred
 			actions = append(actions, &protocol.CodeAction{

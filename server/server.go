@@ -364,7 +364,9 @@ func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 		path := uriPath(snap.uri)
 		enabled = func(rule string) bool { return cfg.Enabled(rule, path) }
 	}
-	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(root, uriPath(snap.uri))}
+	// Diagnostics need no proof that a rewrite parses, so that proof runs
+	// only for the fixes a code action offers (see CodeAction).
+	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(root, uriPath(snap.uri)), DeferRewriteCheck: true}
 }
 
 // analyze returns the analysis of snap with the current registry.
