@@ -44,6 +44,8 @@ type jinja struct {
 	reviews []string
 	// defaults holds parameter defaults that the template itself names.
 	defaults map[string]string
+	// dagParams holds the string defaults of the DAG's params argument.
+	dagParams map[string]string
 	seen     map[string]bool
 }
 
@@ -76,15 +78,21 @@ func (j *jinja) expression(expr string) (string, bool) {
 		return "runtime.flow_run.id", true
 	}
 	if m := paramsKey.FindStringSubmatch(expr); m != nil {
-		name := identifier(m[1] + m[2])
+		key := m[1] + m[2]
+		name := paramName(key)
 		if !j.seen[name] {
-			j.reviews = append(j.reviews, fmt.Sprintf("flow parameter %s replaces {{ %s }}; give it the default of the DAG's params", name, expr))
+			if value, ok := j.dagParams[key]; ok {
+				j.addParam(name)
+				j.defaults[name] = value
+			} else {
+				j.reviews = append(j.reviews, fmt.Sprintf("flow parameter %s replaces {{ %s }}; give it the default of the DAG's params", name, expr))
+			}
 		}
 		j.addParam(name)
 		return name, true
 	}
 	if m := dagRunConfKey.FindStringSubmatch(expr); m != nil {
-		name := identifier(m[1] + m[2])
+		name := paramName(m[1] + m[2])
 		j.addParam(name)
 		if m[3] != "" {
 			j.defaults[name] = m[3]
@@ -96,6 +104,26 @@ func (j *jinja) expression(expr string) (string, bool) {
 		return fmt.Sprintf("Variable.get('%s')", m[1]+m[2]), true
 	}
 	return "", false
+}
+
+// reservedNames are the names the generated flow body binds or imports;
+// a parameter taking one of them would be hidden by it or hide it.
+var reservedNames = map[string]bool{
+	"os": true, "sys": true, "runpy": true, "subprocess": true, "runtime": true,
+	"Variable": true, "flow": true, "manifest": true, "job": true,
+}
+
+// paramName turns a params or dag_run.conf key into a parameter name that
+// no generated import hides.
+func paramName(key string) string {
+	name := identifier(key)
+	if name == "" {
+		name = "param"
+	}
+	if reservedNames[name] || dateMacros[name] != "" {
+		name += "_param"
+	}
+	return name
 }
 
 // fString renders s, a string holding Jinja expressions, as a Python
@@ -157,6 +185,11 @@ func (j *jinja) translateCode(code string) (string, bool) {
 		if n.Type() == "string" {
 			raw := text(n, src)
 			if !strings.Contains(raw, "{{") {
+				return
+			}
+			if strings.Contains(raw, `\N{`) {
+				// A named escape would need Python's name table to decode.
+				ok = false
 				return
 			}
 			value, decoded := decodeString(n, src)

@@ -14,6 +14,7 @@ import (
 // in the rewrite.
 func buildPlan(call *Call, indent string) *flowPlan {
 	p := &flowPlan{indent: indent}
+	p.jinja.dagParams = dagParamDefaults(call.DAG)
 	var cmds, arguments *Value
 	origins := map[string][]string{}
 	for _, kw := range call.Keywords {
@@ -273,6 +274,9 @@ func (p *flowPlan) nameParams() {
 	reserved := map[string]bool{"os": true, "flow": true, "runtime": true, "Variable": true}
 	for _, name := range p.jinja.params {
 		reserved[name] = true
+		if p.bodyNames[name] {
+			p.review("flow parameter %s, from a Jinja template, has the name of something the code uses", name)
+		}
 	}
 	for _, imp := range p.imports {
 		reserved[strings.TrimPrefix(imp, "import ")] = true
@@ -501,6 +505,10 @@ func (p *flowPlan) readCommand(cmds, arguments *Value) {
 		p.blocking = "the call sets no cmds or arguments, so the pod ran its image's entrypoint, which Airshift cannot see"
 		return
 	}
+	if cmds == nil {
+		p.blocking = "the call sets arguments but no cmds, so the image's entrypoint, which Airshift cannot see, received them"
+		return
+	}
 	p.command = argv
 	// pyArgv renders argument list items, translating Jinja templates.
 	pyArgv := func(items []string) string {
@@ -567,6 +575,8 @@ func isPlainPythonFlag(arg string) bool {
 }
 
 func (p *flowPlan) pythonCode(code string, extra []string, pyArgv func([]string) string) {
+	// The names the code itself uses, before templates add parameters.
+	_, ownNames, _ := codeLines(code, p.indent)
 	if translated, ok := p.jinja.translateCode(code); ok {
 		code = translated
 	} else {
@@ -578,6 +588,9 @@ func (p *flowPlan) pythonCode(code string, extra []string, pyArgv func([]string)
 		return
 	}
 	p.bodyNames = names
+	if ownNames != nil {
+		p.bodyNames = ownNames
+	}
 	if len(extra) > 0 {
 		p.imports = append(p.imports, "import sys")
 		p.body = append(p.body, "sys.argv = "+pyArgv(append([]string{"-c"}, extra...)))
@@ -693,4 +706,23 @@ func pyList(items []string) string {
 		quoted[i] = pyString(s)
 	}
 	return "[" + strings.Join(quoted, ", ") + "]"
+}
+
+// dagParamDefaults reads the string defaults of a DAG's params argument.
+func dagParamDefaults(dag *Value) map[string]string {
+	out := map[string]string{}
+	if dag == nil {
+		return out
+	}
+	params := keywordValue(dag, "params")
+	if params == nil || params.Kind != KindDict {
+		return out
+	}
+	for i, key := range params.Keys {
+		value := params.Items[i]
+		if key.Kind == KindString && value.Kind == KindString {
+			out[key.Str] = value.Str
+		}
+	}
+	return out
 }
