@@ -46,7 +46,7 @@ type jinja struct {
 	defaults map[string]string
 	// dagParams holds the string defaults of the DAG's params argument.
 	dagParams map[string]string
-	seen     map[string]bool
+	seen      map[string]bool
 }
 
 func (j *jinja) addParam(name string) {
