@@ -66,7 +66,7 @@ func (r *remover) edits() []Edit {
 	var out []Edit
 	for _, list := range r.removed {
 		parent := list[0].stmt.Parent()
-		emptied := parent != nil && parent.Type() == "block" && countStatements(parent) == len(list)
+		emptied := parent != nil && parent.Type() == "block" && hasStatements(parent, len(list))
 		sort.Slice(list, func(i, j int) bool { return list[i].stmt.StartByte() < list[j].stmt.StartByte() })
 		for i, rm := range list {
 			start, end := r.f.lineSpan(rm.stmt)
@@ -93,14 +93,22 @@ func (f *File) blankLine(line int) bool {
 	return strings.TrimSpace(string(f.Src[f.LineStart(line):f.LineStart(line+1)])) == ""
 }
 
-func countStatements(block *sitter.Node) int {
-	n := 0
+// hasStatements reports whether block holds exactly n statements, not
+// counting comments. It stops at the statement after the nth: NamedChild(i)
+// walks the children from the first, so counting a block of k statements
+// costs O(k²), which made the analysis of a long DAG body quadratic.
+func hasStatements(block *sitter.Node, n int) bool {
+	count := 0
 	for i := 0; i < int(block.NamedChildCount()); i++ {
-		if block.NamedChild(i).Type() != "comment" {
-			n++
+		if block.NamedChild(i).Type() == "comment" {
+			continue
+		}
+		count++
+		if count > n {
+			return false
 		}
 	}
-	return n
+	return count == n
 }
 
 // placeFlow computes the edits that put the flow at module level, remove the
