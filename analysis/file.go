@@ -29,6 +29,9 @@ type File struct {
 	comments   map[int][]comment         // line index -> comments on that line
 	lineStarts []int
 	registry   *mappings.Registry
+	// indent is the file's indentation step (see indentUnit), which every
+	// rewrite uses.
+	indent string
 
 	// classSites are the class definitions, in source order.
 	classSites []callSite
@@ -102,6 +105,7 @@ func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
 		comments:  map[int][]comment{},
 	}
 	f.lineStarts = lineStarts(src)
+	f.indent = indentUnit(src)
 	f.subclasses = map[int]*mappings.Mapping{}
 	f.factories = map[int]*Call{}
 	f.flowNames = map[string]bool{}

@@ -119,7 +119,7 @@ func placeFlow(f *File, call *Call, plan *flowPlan, opts Options) (edits []Edit,
 		return nil, false, "the call shares its line with other statements"
 	}
 	eol := lineEnding(f.Src)
-	unit := indentUnit(f.Src)
+	unit := f.indent
 	top := stmt
 	for top.Parent() != nil && top.Parent().Type() != "module" {
 		top = top.Parent()

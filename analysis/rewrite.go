@@ -111,7 +111,7 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 		return nil, fmt.Sprintf("the call runs inside a %s, once per iteration; make one parameterised flow by hand", loop)
 	}
 	var fixes []Fix
-	plan := buildPlan(call, indentUnit(f.Src))
+	plan := buildPlan(call, f.indent)
 	if plan.fatal != "" {
 		return nil, plan.fatal
 	}
@@ -123,7 +123,7 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 		}
 		fixes = append(fixes, fix)
 	}
-	jobPlan := buildPlan(call, indentUnit(f.Src))
+	jobPlan := buildPlan(call, f.indent)
 	jobPlan.shapeB = true
 	if fix, reason := shapeBFix(f, call, jobPlan, opts); reason == "" {
 		if reasonA != "" {
