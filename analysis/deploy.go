@@ -27,6 +27,8 @@ type Deployment struct {
 	// Schedule is one prefect.yaml schedule in flow style, such as
 	// {cron: "0 3 * * *"}, or empty.
 	Schedule string
+	// Tags are the DAG's tags.
+	Tags []string
 	// JobVariables holds each job variable with its JSON value.
 	JobVariables []keyValue
 	// TemplateFields are set in the custom base job template.
@@ -67,6 +69,11 @@ func newDeployment(call *Call, plan *flowPlan, opts Options) *Deployment {
 		d.Notes = append(d.Notes, fmt.Sprintf("job variable %s is not a literal (%s); set it by hand", kv.key, kv.value))
 	}
 	d.Schedule, d.Notes = scheduleOf(call.DAG, d.Notes)
+	if call.DAG != nil {
+		if tags, ok := keywordValue(call.DAG, "tags").StringList(); ok {
+			d.Tags = tags
+		}
+	}
 	return d
 }
 
@@ -92,18 +99,22 @@ func scheduleOf(dag *Value, notes []string) (string, []string) {
 		}
 		return "", notes
 	}
+	zone := ""
+	if tz := timezoneOf(keywordValue(dag, "start_date")); tz != "" {
+		zone = ", timezone: " + jsonString(tz)
+	}
 	switch {
 	case v.Kind == KindNone:
 		return "", notes
 	case v.Kind == KindString && cronPresets[v.Str] != "":
-		return fmt.Sprintf("{cron: %s}", jsonString(cronPresets[v.Str])), notes
+		return fmt.Sprintf("{cron: %s%s}", jsonString(cronPresets[v.Str]), zone), notes
 	case v.Kind == KindString && strings.HasPrefix(v.Str, "@"):
 		return "", append(notes, fmt.Sprintf("schedule %s has no Prefect schedule; start runs by hand or with an automation", v.Str))
 	case v.Kind == KindString && len(strings.Fields(v.Str)) == 5:
-		return fmt.Sprintf("{cron: %s}", jsonString(v.Str)), notes
+		return fmt.Sprintf("{cron: %s%s}", jsonString(v.Str), zone), notes
 	}
 	if seconds, ok := timedeltaSeconds(v); ok && seconds > 0 {
-		return fmt.Sprintf("{interval: %s}", strconv.FormatFloat(seconds, 'f', -1, 64)), notes
+		return fmt.Sprintf("{interval: %s%s}", strconv.FormatFloat(seconds, 'f', -1, 64), zone), notes
 	}
 	return "", append(notes, fmt.Sprintf("schedule %s cannot be read statically; add it by hand", displayValue(v)))
 }
@@ -119,6 +130,9 @@ func (d *Deployment) YAMLEntry() string {
 		for _, kv := range d.Parameters {
 			fmt.Fprintf(&b, "    %s: %s\n", kv.key, kv.value)
 		}
+	}
+	if len(d.Tags) > 0 {
+		fmt.Fprintf(&b, "  tags: %s\n", jsonList(d.Tags))
 	}
 	if d.Schedule != "" {
 		fmt.Fprintf(&b, "  schedules:\n  - %s\n", d.Schedule)
@@ -228,4 +242,23 @@ func setPointer(node any, path []string, value any) (any, error) {
 		return setPointer(map[string]any{}, path, value)
 	}
 	return nil, fmt.Errorf("cannot descend into a %T", node)
+}
+
+// timezoneOf returns the time zone named in a DAG's start_date, such as
+// pendulum.datetime(2024, 1, 1, tz="Europe/Berlin"), or "". Airflow runs a
+// DAG's cron schedule in that zone; without one it is UTC.
+func timezoneOf(start *Value) string {
+	if start == nil || start.Kind != KindCall {
+		return ""
+	}
+	for _, name := range []string{"tz", "tzinfo"} {
+		if v := keywordValue(start, name); v != nil && v.Kind == KindString {
+			return v.Str
+		}
+		if v := keywordValue(start, name); v != nil && v.Kind == KindCall && len(v.Args) == 1 && v.Args[0].Kind == KindString {
+			// pendulum.timezone("Europe/Berlin") and ZoneInfo("Europe/Berlin").
+			return v.Args[0].Str
+		}
+	}
+	return ""
 }

@@ -66,7 +66,9 @@ func (j *jinja) addParam(name string) {
 func (j *jinja) expression(expr string) (string, bool) {
 	if format, ok := dateMacros[expr]; ok {
 		if !j.seen[expr] {
+			j.reviews = append(j.reviews, fmt.Sprintf("{{ %s }} becomes a parameter that defaults to the run's scheduled time, while Airflow's logical date is the start of the data interval, one schedule interval earlier; pass the date or shift it", expr))
 			j.setup = append(j.setup, fmt.Sprintf("if not %s:", expr),
+				fmt.Sprintf("\t# NOTE: Airflow's %s was one schedule interval before this time.", expr),
 				fmt.Sprintf("\t%s = runtime.flow_run.scheduled_start_time.%s", expr, format))
 			j.imports = append(j.imports, "from prefect import runtime")
 		}

@@ -192,7 +192,7 @@ func (p *flowPlan) readEnv(v *Value) {
 			// The flow renders the value itself and exports it.
 			if literal, ok := p.jinja.fString(value.Str); ok {
 				p.envExports = append(p.envExports, fmt.Sprintf("os.environ[%s] = %s", pyString(name), literal))
-				entries = append(entries, jsonString(name)+": "+jsonString(value.Str)+" (set by the flow)")
+				p.other = append(p.other, fmt.Sprintf("env %s=%s: the flow sets it from the template", name, jsonString(value.Str)))
 				env[name] = true
 				return
 			}

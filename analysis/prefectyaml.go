@@ -85,6 +85,10 @@ func UpdatePrefectYAML(existing []byte, d *Deployment) ([]byte, error) {
 		}
 		return end
 	}
+	if renamed := uniqueDeploymentName(seq, d); renamed != d.Name {
+		d.Name = renamed
+		entry = d.YAMLEntry()
+	}
 	for i, item := range seq.Content {
 		if item.Kind != yaml.MappingNode || mappingValue(item, "name") != d.Name {
 			continue
@@ -148,4 +152,25 @@ func validatePrefectYAML(out []byte, name string) error {
 		return fmt.Errorf("the updated prefect.yaml holds %d deployments named %q, want 1; please report this file", found, name)
 	}
 	return nil
+}
+
+// uniqueDeploymentName returns the name d's entry takes in the list: its
+// own, unless an entry of that name deploys another entrypoint, as when
+// tasks of different DAG files share a task id. Then a numbered name,
+// the one already used for d's entrypoint when there is one.
+func uniqueDeploymentName(seq *yaml.Node, d *Deployment) string {
+	entrypoints := map[string]string{}
+	for _, item := range seq.Content {
+		if item.Kind == yaml.MappingNode {
+			entrypoints[mappingValue(item, "name")] = mappingValue(item, "entrypoint")
+		}
+	}
+	name := d.Name
+	for i := 2; ; i++ {
+		entrypoint, taken := entrypoints[name]
+		if !taken || entrypoint == d.Entrypoint {
+			return name
+		}
+		name = fmt.Sprintf("%s-%d", d.Name, i)
+	}
 }

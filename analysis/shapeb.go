@@ -161,6 +161,9 @@ func buildJobPlan(call *Call, plan *flowPlan) *jobPlan {
 			j.reasons = append(j.reasons, fmt.Sprintf("arguments come from **%s, which Airshift cannot read", v.Text))
 			continue
 		}
+		if v.HasJinja() {
+			j.reasons = append(j.reasons, fmt.Sprintf("%s uses a Jinja template, which the Job would receive unrendered: %s", kw.Name, displayValue(v)))
+		}
 		literal, ok := pyLiteral(v)
 		field, mapped := jobFields[kw.Name]
 		switch {

@@ -9,22 +9,30 @@ import (
 	"github.com/airshift/airshift/analysis/deployfiles"
 )
 
-// writeDeployments adds the deployments of the rewrites of dagPath to the
-// prefect.yaml of its project root (the DAG's folder without a root), and
-// writes their base job templates beside it. With diff set it prints the
-// changes instead.
-func writeDeployments(dagPath string, deployments []*analysis.Deployment, diff bool, stdout, stderr io.Writer) error {
+// planDeployments computes the prefect.yaml and base job template changes
+// for the deployments of the rewrites of dagPath, in its project root (the
+// DAG's folder without a root). Rewrites without a deployment add nothing.
+func planDeployments(dagPath string, deployments []*analysis.Deployment) ([]deployfiles.Change, error) {
+	var present []*analysis.Deployment
+	for _, d := range deployments {
+		if d != nil {
+			present = append(present, d)
+		}
+	}
+	if len(present) == 0 {
+		return nil, nil
+	}
 	abs, err := filepath.Abs(dagPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	root, ok := projectRoot(abs)
-	if !ok {
-		root = filepath.Dir(abs)
-	}
-	changes, err := deployfiles.Plan(root, deployments)
-	if err != nil {
-		return err
+	return deployfiles.Plan(projectFolder(abs), present)
+}
+
+// writeDeployments writes the planned changes, or prints them as a diff.
+func writeDeployments(changes []deployfiles.Change, diff bool, stdout, stderr io.Writer) error {
+	if len(changes) == 0 {
+		return nil
 	}
 	if diff {
 		for _, c := range changes {
@@ -37,6 +45,8 @@ func writeDeployments(dagPath string, deployments []*analysis.Deployment, diff b
 	if err := deployfiles.Apply(changes); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "airshift: wrote %d %s to %s\n", len(deployments), plural(len(deployments), "deployment", "deployments"), changes[len(changes)-1].Path)
+	for _, c := range changes {
+		fmt.Fprintf(stderr, "airshift: wrote %s\n", c.Path)
+	}
 	return nil
 }

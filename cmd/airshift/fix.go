@@ -73,6 +73,17 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		if n == 0 {
 			continue
 		}
+		// The deployment files are planned first: when they cannot be
+		// written, the DAG keeps its calls, so a later run can retry both.
+		var changes []deployfiles.Change
+		if *deployments {
+			changes, err = planDeployments(path, applied)
+			if err != nil {
+				fmt.Fprintf(stderr, "airshift: %s: not rewritten, because its deployment files cannot be written: %v\n", path, err)
+				status = exitError
+				continue
+			}
+		}
 		total += n
 		fixed++
 		if *diff {
@@ -82,11 +93,9 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 			status = exitError
 			continue
 		}
-		if *deployments {
-			if err := writeDeployments(path, applied, *diff, stdout, stderr); err != nil {
-				printErr(stderr, path, err)
-				status = exitError
-			}
+		if err := writeDeployments(changes, *diff, stdout, stderr); err != nil {
+			printErr(stderr, path, err)
+			status = exitError
 		}
 	}
 	verb := "Applied"

@@ -47,7 +47,16 @@ func collectFiles(paths []string) ([]string, []error) {
 			files = append(files, p)
 			continue
 		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		// WalkDir does not follow a symbolic link it starts at, so a linked
+		// folder is walked through its target and reported under p.
+		walkRoot := p
+		if resolved, err := filepath.EvalSymlinks(p); err == nil {
+			walkRoot = resolved
+		}
+		err = filepath.WalkDir(walkRoot, func(path string, d fs.DirEntry, err error) error {
+			if rel, rerr := filepath.Rel(walkRoot, path); rerr == nil {
+				path = filepath.Join(p, rel)
+			}
 			if err != nil {
 				errs = append(errs, err)
 				return nil
@@ -136,12 +145,19 @@ func entrypointFor(path string) string {
 	if err != nil {
 		return filepath.ToSlash(filepath.Clean(path))
 	}
-	if root, ok := projectRoot(abs); ok {
-		if rel, err := filepath.Rel(root, abs); err == nil {
-			return filepath.ToSlash(rel)
-		}
+	if rel, err := filepath.Rel(projectFolder(abs), abs); err == nil {
+		return filepath.ToSlash(rel)
 	}
 	return filepath.ToSlash(filepath.Clean(path))
+}
+
+// projectFolder returns the folder that prefect.yaml belongs in for the
+// absolute path abs: its project root, or its own folder without one.
+func projectFolder(abs string) string {
+	if root, ok := projectRoot(abs); ok {
+		return root
+	}
+	return filepath.Dir(abs)
 }
 
 // projectRoot returns the nearest folder above the absolute path abs that
