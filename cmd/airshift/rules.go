@@ -134,7 +134,7 @@ var rules = map[string]ruleInfo{
 	"AS203": {
 		name:  "container-run-in-flow",
 		short: "Container image run through subprocess or the Docker SDK inside a Prefect flow or task",
-		full: "A Prefect @flow or @task starts a container with docker, podman or kubectl run, or the Docker SDK.",
+		full:  "A Prefect @flow or @task starts a container with docker, podman or kubectl run, or the Docker SDK.",
 		help:  "Give the flow the image through the work pool's image job variable.",
 		level: "warning",
 	},
