@@ -351,9 +351,12 @@ func (s *Server) writeDeployment(args []protocol.LSPAny) error {
 	if deployment == nil {
 		return fmt.Errorf("%w: no rewrite starts at offset %d of %s", jsonrpc2.ErrInvalidParams, start, u)
 	}
-	s.mu.Lock()
-	root := s.root
-	s.mu.Unlock()
+	root := s.projectFolderOf(uriPath(u))
+	if root == "" {
+		err := fmt.Errorf("%s is outside the workspace folders, so Airshift does not write deployment files for it", u)
+		s.showError("Airshift did not write the deployment: " + err.Error())
+		return fmt.Errorf("%w: %v", jsonrpc2.ErrInvalidRequest, err)
+	}
 	changes, err := deployfiles.Plan(root, []*analysis.Deployment{deployment})
 	if err != nil {
 		s.showError("Airshift did not write the deployment: " + err.Error())

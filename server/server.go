@@ -22,6 +22,7 @@ import (
 
 	"github.com/airshift/airshift/analysis"
 	"github.com/airshift/airshift/analysis/config"
+	"github.com/airshift/airshift/analysis/deployfiles"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -70,6 +71,8 @@ type Server struct {
 	utf8         bool
 	pullDiags    bool
 	resolveEdits bool
+	// folders are the workspace folders' paths.
+	folders []string
 	// hoverKind is Markdown unless the client's hover takes plain text only.
 	hoverKind protocol.MarkupKind
 	root      string
@@ -196,8 +199,11 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 			s.log.Warn("notification failed", zap.String("method", method), zap.Error(err))
 			err = nil
 		}
-		if isCall && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jsonrpc2.ErrMethodNotFound) {
+		if isCall && err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jsonrpc2.ErrMethodNotFound) {
 			s.log.Warn("request failed", zap.String("method", method), zap.Error(err))
+		}
+		if isCall && err != nil {
+			err = wireError(ctx, err)
 		}
 		s.log.Debug("handled", zap.String("method", method), zap.Duration("duration", time.Since(start)))
 	}()
@@ -223,6 +229,21 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 		}
 	}
 	return protocol.ServerHandler(s, nil)(ctx, req)
+}
+
+// wireError gives a request's error the code that clients act on. A
+// cancelled request gets RequestCancelled, as the LSP specification advises,
+// and an error without a JSON-RPC code gets InternalError, because the
+// jsonrpc2 package would send it with code 0.
+func wireError(ctx context.Context, err error) error {
+	var coded *jsonrpc2.Error
+	switch {
+	case ctx.Err() != nil:
+		return protocol.ErrRequestCancelled
+	case errors.As(err, &coded):
+		return err
+	}
+	return fmt.Errorf("%w: %v", jsonrpc2.ErrInternal, err)
 }
 
 // Initialize records what the client supports and returns the server's
@@ -266,6 +287,7 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}
 	s.mu.Lock()
 	s.utf8, s.pullDiags, s.resolveEdits, s.root, s.hoverKind = utf8, pull, resolve, root, hoverKind
+	s.folders = workspaceFolders(params)
 	s.mu.Unlock()
 	s.applySettings(st)
 	s.state.Store(stateRunning)
@@ -301,6 +323,44 @@ func (s *Server) Initialize(ctx context.Context, params *protocol.InitializePara
 
 // rootPath returns the workspace root folder: the first workspace folder,
 // else rootUri, else rootPath.
+// workspaceFolders returns the paths of all workspace folders, or of the
+// root alone when the client names no folders.
+func workspaceFolders(params *protocol.InitializeParams) []string {
+	var out []string
+	if folders, ok := params.WorkspaceFolders.Get(); ok {
+		for _, f := range folders {
+			if p := uriPath(f.URI); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	if len(out) == 0 {
+		if root := rootPath(params); root != "" {
+			out = append(out, root)
+		}
+	}
+	return out
+}
+
+// projectFolderOf returns the folder that prefect.yaml belongs in for the
+// document at path: its project root inside the workspace folder holding
+// it. It returns "" for a document outside every workspace folder.
+func (s *Server) projectFolderOf(path string) string {
+	s.mu.Lock()
+	folders := s.folders
+	s.mu.Unlock()
+	best := ""
+	for _, folder := range folders {
+		if deployfiles.Contains(folder, path) && len(folder) > len(best) {
+			best = folder
+		}
+	}
+	if best == "" || path == "" {
+		return ""
+	}
+	return deployfiles.ProjectFolder(path, best)
+}
+
 func rootPath(params *protocol.InitializeParams) string {
 	if folders, ok := params.WorkspaceFolders.Get(); ok && len(folders) > 0 {
 		return uriPath(folders[0].URI)
@@ -347,9 +407,6 @@ func (s *Server) current() (settings, *mappings.Registry, bool) {
 func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 	st, _, _ := s.current()
 	s.mu.Lock()
-	root := s.root
-	s.mu.Unlock()
-	s.mu.Lock()
 	cfg := s.config
 	s.mu.Unlock()
 	pool := st.WorkPool
@@ -366,7 +423,7 @@ func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 	}
 	// Diagnostics need no proof that a rewrite parses, so that proof runs
 	// only for the fixes a code action offers (see CodeAction).
-	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(root, uriPath(snap.uri)), DeferRewriteCheck: true}
+	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(s.projectFolderOf(uriPath(snap.uri)), uriPath(snap.uri)), DeferRewriteCheck: true}
 }
 
 // analyze returns the analysis of snap with the current registry.

@@ -409,3 +409,47 @@ func TestUnsafeFixAllOffered(t *testing.T) {
 		t.Errorf("title = %q", title)
 	}
 }
+
+// TestWriteDeploymentMultiRoot opens a document of the second workspace
+// folder: its deployment goes to that folder's project, with an entrypoint
+// relative to it, and a document outside every folder gets none.
+func TestWriteDeploymentMultiRoot(t *testing.T) {
+	other, project := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(project, "pyproject.toml"), []byte("[project]\nname = \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := startServer(t, Options{})
+	params := &protocol.InitializeParams{}
+	params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{
+		{URI: uri.File(other), Name: "other"}, {URI: uri.File(project), Name: "project"},
+	})
+	if _, err := h.server.Initialize(h.ctx, params); err != nil {
+		t.Fatal(err)
+	}
+	run := func(path string) error {
+		u := h.open(path, rawDAGText)
+		pub := h.diagnosticsFor(u, 1)
+		actions, err := h.server.CodeAction(h.ctx, &protocol.CodeActionParams{
+			TextDocument: protocol.TextDocumentIdentifier{URI: u}, Range: pub.Diagnostics[0].Range,
+			Context: protocol.CodeActionContext{Diagnostics: pub.Diagnostics},
+		})
+		if err != nil || len(actions) < 2 {
+			t.Fatalf("code actions: %v %v", actions, err)
+		}
+		cmd := actions[1].(*protocol.CodeAction).Command
+		_, err = h.server.ExecuteCommand(h.ctx, &protocol.ExecuteCommandParams{Command: cmd.Command, Arguments: cmd.Arguments})
+		return err
+	}
+	if err := run(filepath.Join(project, "dags", "etl.py")); err != nil {
+		t.Fatal(err)
+	}
+	if data := readFile(t, filepath.Join(project, "prefect.yaml")); !strings.Contains(data, `entrypoint: "dags/etl.py:t"`) {
+		t.Errorf("prefect.yaml of the project:\n%s", data)
+	}
+	if _, err := os.Stat(filepath.Join(other, "prefect.yaml")); err == nil {
+		t.Errorf("the first workspace folder got a prefect.yaml")
+	}
+	if err := run(filepath.Join(t.TempDir(), "outside.py")); err == nil {
+		t.Errorf("a document outside the workspace got deployment files")
+	}
+}

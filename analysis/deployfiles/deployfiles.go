@@ -152,3 +152,46 @@ func WriteAtomic(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// projectMarkers are the files whose folder is a project root: the folder
+// prefect deploy runs in, and that entrypoints are relative to.
+var projectMarkers = []string{"prefect.yaml", "pyproject.toml", ".git"}
+
+// ProjectFolder returns the folder that prefect.yaml belongs in for the
+// file at the absolute path abs: the nearest folder above it that holds a
+// project marker, searching no higher than limit ("" for no limit). Without
+// a marker it is limit, or the file's own folder when limit is "".
+func ProjectFolder(abs, limit string) string {
+	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
+		for _, marker := range projectMarkers {
+			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
+				return dir
+			}
+		}
+		parent := filepath.Dir(dir)
+		if dir == limit || parent == dir {
+			break
+		}
+	}
+	if limit != "" {
+		return limit
+	}
+	return filepath.Dir(abs)
+}
+
+// Contains reports whether path lies inside folder, comparing the paths
+// with symbolic links resolved where they exist.
+func Contains(folder, path string) bool {
+	rel, err := filepath.Rel(resolve(folder), resolve(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+func resolve(path string) string {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		return resolved
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(path)); err == nil {
+		return filepath.Join(dir, filepath.Base(path))
+	}
+	return path
+}

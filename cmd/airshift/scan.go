@@ -14,6 +14,7 @@ import (
 
 	"github.com/airshift/airshift/analysis"
 	"github.com/airshift/airshift/analysis/config"
+	"github.com/airshift/airshift/analysis/deployfiles"
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -133,10 +134,6 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 	return fileResult{path: path, src: src, findings: res.Findings, file: f}
 }
 
-// projectMarkers are the files whose folder is a project root, the folder
-// prefect deploy runs in and entrypoints are relative to.
-var projectMarkers = []string{"prefect.yaml", "pyproject.toml", ".git"}
-
 // entrypointFor returns path relative to its project root, so the deploy
 // command in a rewrite does not depend on where airshift ran. Without a
 // root it is the path as given.
@@ -154,25 +151,7 @@ func entrypointFor(path string) string {
 // projectFolder returns the folder that prefect.yaml belongs in for the
 // absolute path abs: its project root, or its own folder without one.
 func projectFolder(abs string) string {
-	if root, ok := projectRoot(abs); ok {
-		return root
-	}
-	return filepath.Dir(abs)
-}
-
-// projectRoot returns the nearest folder above the absolute path abs that
-// holds a project marker.
-func projectRoot(abs string) (string, bool) {
-	for dir := filepath.Dir(abs); ; dir = filepath.Dir(dir) {
-		for _, marker := range projectMarkers {
-			if _, err := os.Stat(filepath.Join(dir, marker)); err == nil {
-				return dir, true
-			}
-		}
-		if parent := filepath.Dir(dir); parent == dir {
-			return "", false
-		}
-	}
+	return deployfiles.ProjectFolder(abs, "")
 }
 
 // location is a 1-based row and a 1-based column counted in characters,
