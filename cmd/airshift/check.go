@@ -173,7 +173,7 @@ func reportPath(path string) (string, bool) {
 
 // counts tallies findings for the summary line.
 type counts struct {
-	calls, syntaxErrors, antiPatterns, safe, review, files int
+	calls, syntaxErrors, antiPatterns, safe, review, noFix, files int
 }
 
 func (c *counts) add(findings []analysis.Finding) {
@@ -194,6 +194,8 @@ func (c *counts) add(findings []analysis.Finding) {
 			c.safe++
 		} else if len(fd.Fixes) > 0 {
 			c.review++
+		} else {
+			c.noFix++
 		}
 	}
 }
@@ -217,6 +219,9 @@ func (c *counts) summary(scanned int) string {
 	}
 	if c.review > 0 {
 		s += fmt.Sprintf(" %d more need review: `airshift check --format json` shows why, `airshift fix --unsafe-fixes` applies them.", c.review)
+	}
+	if c.noFix > 0 {
+		s += fmt.Sprintf(" %d %s no automatic fix (see no_fix_reason in the JSON output).", c.noFix, plural(c.noFix, "has", "have"))
 	}
 	return s
 }
