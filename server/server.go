@@ -199,8 +199,11 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 			s.log.Warn("notification failed", zap.String("method", method), zap.Error(err))
 			err = nil
 		}
-		if isCall && err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jsonrpc2.ErrMethodNotFound) {
+		if isCall && err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) && !errors.Is(err, jsonrpc2.ErrMethodNotFound) {
 			s.log.Warn("request failed", zap.String("method", method), zap.Error(err))
+		}
+		if isCall && err != nil {
+			err = wireError(ctx, err)
 		}
 		s.log.Debug("handled", zap.String("method", method), zap.Duration("duration", time.Since(start)))
 	}()
@@ -226,6 +229,21 @@ func (s *Server) handle(ctx context.Context, req *jsonrpc2.Request) (result any,
 		}
 	}
 	return protocol.ServerHandler(s, nil)(ctx, req)
+}
+
+// wireError gives a request's error the code that clients act on. A
+// cancelled request gets RequestCancelled, as the LSP specification advises,
+// and an error without a JSON-RPC code gets InternalError, because the
+// jsonrpc2 package would send it with code 0.
+func wireError(ctx context.Context, err error) error {
+	var coded *jsonrpc2.Error
+	switch {
+	case ctx.Err() != nil:
+		return protocol.ErrRequestCancelled
+	case errors.As(err, &coded):
+		return err
+	}
+	return fmt.Errorf("%w: %v", jsonrpc2.ErrInternal, err)
 }
 
 // Initialize records what the client supports and returns the server's
