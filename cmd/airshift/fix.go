@@ -75,24 +75,31 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		}
 		// The deployment files are planned first: when they cannot be
 		// written, the DAG keeps its calls, so a later run can retry both.
+		// notWritten counts the calls of a file whose rewrite was not
+		// written: all of them are still left.
+		notWritten := func() {
+			remaining += len(analyzeSource(ctx, path, src, reg, opts).findings) - len(left.findings)
+		}
 		var changes []deployfiles.Change
 		if *deployments {
 			changes, err = planDeployments(path, applied)
 			if err != nil {
 				fmt.Fprintf(stderr, "airshift: %s: not rewritten, because its deployment files cannot be written: %v\n", path, err)
 				status = exitError
+				notWritten()
 				continue
 			}
 		}
-		total += n
-		fixed++
 		if *diff {
 			fmt.Fprint(stdout, unifiedDiff(path, src, out))
 		} else if err := deployfiles.WriteAtomic(path, out); err != nil {
 			printErr(stderr, path, err)
 			status = exitError
+			notWritten()
 			continue
 		}
+		total += n
+		fixed++
 		if err := writeDeployments(changes, *diff, stdout, stderr); err != nil {
 			printErr(stderr, path, err)
 			status = exitError
