@@ -341,23 +341,25 @@ func parseJSON(path string, data []byte) (*Document, error) {
 		return nil, &ParseError{Path: path, Line: jsonErrorLine(data, err), Msg: "invalid JSON: " + err.Error()}
 	}
 	doc := &Document{Path: path}
+	lines := jsonKeyLines(data)
 	for _, key := range sortedKeys(raw) {
 		var jm jsonMapping
 		if err := json.Unmarshal(raw[key], &jm); err != nil {
-			return nil, &ParseError{Path: path, Line: jsonErrorLine(data, err), Msg: fmt.Sprintf("entry %q: %v", key, err)}
+			// The error's offset counts from the entry, not the document.
+			return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q: %v", key, err)}
 		}
 		if jm.Operator == "" {
 			jm.Operator = key
 		}
 		if !isIdentifier(jm.Operator) {
-			return nil, &ParseError{Path: path, Msg: fmt.Sprintf("entry %q: operator %q is not a Python class name", key, jm.Operator)}
+			return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q: operator %q is not a Python class name", key, jm.Operator)}
 		}
 		if jm.Module == "" {
-			return nil, &ParseError{Path: path, Msg: fmt.Sprintf("entry %q has no module", key)}
+			return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q has no module", key)}
 		}
 		for _, mod := range moduleLines(jm.Module) {
 			if !isDottedName(mod) {
-				return nil, &ParseError{Path: path, Msg: fmt.Sprintf("entry %q: module %q is not a dotted Python module path", key, mod)}
+				return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q: module %q is not a dotted Python module path", key, mod)}
 			}
 		}
 		m := &Mapping{
@@ -374,6 +376,31 @@ func parseJSON(path string, data []byte) (*Document, error) {
 		return nil, &ParseError{Path: path, Msg: "JSON mapping document has no entries"}
 	}
 	return doc, nil
+}
+
+// jsonKeyLines returns the 1-based line of each top-level key of a JSON
+// object that json.Unmarshal has accepted. A key that appears twice gets
+// the line of its last occurrence, whose value Unmarshal keeps.
+func jsonKeyLines(data []byte) map[string]int {
+	lines := map[string]int{}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return lines
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return lines
+		}
+		key, _ := tok.(string)
+		// InputOffset is just past the key, on the key's line.
+		lines[key] = bytes.Count(data[:dec.InputOffset()], []byte("\n")) + 1
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return lines
+		}
+	}
+	return lines
 }
 
 func jsonErrorLine(data []byte, err error) int {
