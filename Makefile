@@ -63,3 +63,27 @@ bench: build $(BENCH_NODE)/node_modules/.package-lock.json
 	cd $(BENCH_NODE) && node latency.js --server ../../../$(BIN) \
 		--small ../out/small/dag_0000.py --large ../out/large/dag_0000.py --corpus ../out/corpus
 	$(BENCH_DIR)/race.sh $(BIN) $(AST_GREP) $(BENCH_OUT)/corpus 5
+
+.PHONY: fuzz soak
+
+# FUZZ_TIME is how long fuzz runs each target. A crash stops the run and
+# go test writes the input under the package's testdata/fuzz folder.
+FUZZ_TIME ?= 60s
+FUZZ_TARGETS := analysis:FuzzAnalyze analysis:FuzzRewrite mappings:FuzzParse \
+	server:FuzzPositionRoundTrip server:FuzzTreeSitterPoint server:FuzzIncrementalEdits
+
+# fuzz runs every fuzz target, one after the other, for FUZZ_TIME each.
+fuzz:
+	@set -e; for target in $(FUZZ_TARGETS); do \
+		pkg=$${target%%:*}; name=$${target#*:}; \
+		echo "fuzzing $$name in ./$$pkg for $(FUZZ_TIME)"; \
+		$(GO) test ./$$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZ_TIME) -fuzzminimizetime 10s; \
+	done
+
+# SOAK_TIME is how long soak sends requests after its 5 s warm-up.
+SOAK_TIME ?= 60s
+
+# soak drives the built server with edits, hovers and code actions on 50
+# files and prints requests served, errors, p99 latency and memory.
+soak: build
+	$(GO) run ./testdata/soak -server $(BIN) -files 50 -duration $(SOAK_TIME)
