@@ -274,3 +274,36 @@ func BenchmarkPositionUTF16(b *testing.B) {
 		}
 	})
 }
+
+// TestKeepAnalysedEvictsOldest checks the bound on analyses kept in
+// memory: the oldest document beyond maxAnalysed and the older snapshot of
+// a document that was analysed again are evicted.
+func TestKeepAnalysedEvictsOldest(t *testing.T) {
+	d := newDocuments()
+	snaps := make([]*snapshot, maxAnalysed+1)
+	for i := range snaps {
+		snaps[i] = &snapshot{uri: uri.File(fmt.Sprintf("/bench/dag_%d.py", i)), version: 1}
+	}
+	for _, s := range snaps[:maxAnalysed] {
+		if evicted := d.keepAnalysed(s); len(evicted) != 0 {
+			t.Fatalf("keepAnalysed(%s) evicted %d snapshots below the bound", s.uri, len(evicted))
+		}
+	}
+
+	evicted := d.keepAnalysed(snaps[maxAnalysed])
+	if len(evicted) != 1 || evicted[0] != snaps[0] {
+		t.Errorf("past the bound, evicted %v, want only the oldest snapshot %s", evicted, snaps[0].uri)
+	}
+
+	newer := &snapshot{uri: snaps[maxAnalysed].uri, version: 2}
+	evicted = d.keepAnalysed(newer)
+	if len(evicted) != 1 || evicted[0] != snaps[maxAnalysed] {
+		t.Errorf("a newer version evicted %v, want its older snapshot", evicted)
+	}
+	if len(d.analysed) != maxAnalysed {
+		t.Errorf("%d snapshots keep their analysis, want %d", len(d.analysed), maxAnalysed)
+	}
+	if d.analysed[0] != newer {
+		t.Errorf("the most recent snapshot is %s version %d, want version 2", d.analysed[0].uri, d.analysed[0].version)
+	}
+}

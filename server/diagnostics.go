@@ -128,6 +128,16 @@ func (d *diagnostics) clear(u uri.URI) {
 	d.publish(u, -1, []protocol.Diagnostic{})
 }
 
+// forgetResult drops the published analysis of snap, if it is the one
+// last published for its document. CodeAction then analyses again.
+func (d *diagnostics) forgetResult(snap *snapshot) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if pub := d.published[snap.uri]; pub != nil && pub.snap == snap {
+		pub.result = nil
+	}
+}
+
 // lastPublished returns what was last published for u.
 func (d *diagnostics) lastPublished(u uri.URI) *publishedSet {
 	d.mu.Lock()

@@ -16,8 +16,9 @@ import (
 )
 
 // snapshot is one version of an open document. Its text and tree never
-// change; the analysis is computed at most once per registry, under mu,
-// because tree-sitter nodes are not safe for concurrent use.
+// change. The analysis is computed under mu, because tree-sitter nodes are
+// not safe for concurrent use, and once per registry unless dropResult
+// frees it.
 type snapshot struct {
 	uri     uri.URI
 	version int32
@@ -44,17 +45,38 @@ func (s *snapshot) analyze(reg *mappings.Registry, opts analysis.Options) *analy
 		s.result, s.registry = &analysis.Result{}, reg
 		return s.result
 	}
-	f := analysis.NewFile(s.text, s.tree, reg)
+	// The tree-sitter binding caches a Go object for every node it hands
+	// out until the tree is freed. The file gets its own copy of the tree,
+	// so that cache goes with a dropped result while s.tree stays for the
+	// next incremental parse.
+	f := analysis.NewFile(s.text, s.tree.Copy(), reg)
 	s.result = analysis.Analyze(f, opts)
 	s.registry = reg
 	return s.result
 }
 
+// dropResult forgets the analysis, which the next analyze recomputes.
+func (s *snapshot) dropResult() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.result, s.registry = nil, nil
+}
+
+// maxAnalysed is the number of snapshots whose analysis stays in memory.
+// The analysis of a 300-line DAG with 12 calls retains about 0.6 MB of
+// heap, most of it syntax nodes, and hover or a code action on a document
+// outside the most recent ones analyses it again (about 10 ms for such a
+// file).
+const maxAnalysed = 32
+
 // documents holds the latest snapshot of every open document.
 type documents struct {
-	// mu guards byURI; snapshots themselves are immutable.
+	// mu guards byURI and analysed; snapshots themselves are immutable.
 	mu    sync.Mutex
 	byURI map[uri.URI]*snapshot
+	// analysed lists the snapshots that keep their analysis, most
+	// recently analysed first, at most one per document.
+	analysed []*snapshot
 }
 
 func newDocuments() *documents {
@@ -81,6 +103,27 @@ func (d *documents) set(s *snapshot) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.byURI[s.uri] = s
+}
+
+// keepAnalysed moves s to the front of the analysed snapshots and returns
+// the ones that must drop their analysis: older snapshots of the same
+// document and those beyond maxAnalysed.
+func (d *documents) keepAnalysed(s *snapshot) []*snapshot {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var evicted []*snapshot
+	kept := append(make([]*snapshot, 0, len(d.analysed)+1), s)
+	for _, other := range d.analysed {
+		switch {
+		case other == s:
+		case other.uri == s.uri || len(kept) == maxAnalysed:
+			evicted = append(evicted, other)
+		default:
+			kept = append(kept, other)
+		}
+	}
+	d.analysed = kept
+	return evicted
 }
 
 func (d *documents) remove(u uri.URI) {

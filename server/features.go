@@ -67,7 +67,7 @@ func (s *Server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 		return nil, fmt.Errorf("%w: %s is not open", jsonrpc2.ErrInvalidParams, u)
 	}
 	result := s.analyze(snap)
-	if pub := s.diags.lastPublished(u); pub != nil && pub.version == snap.version {
+	if pub := s.diags.lastPublished(u); pub != nil && pub.version == snap.version && pub.result != nil {
 		result = pub.result
 	}
 	startLine, endLine := int(params.Range.Start.Line), int(params.Range.End.Line)

@@ -426,10 +426,17 @@ func (s *Server) analysisOptions(snap *snapshot) analysis.Options {
 	return analysis.Options{WorkPool: pool, Enabled: enabled, Entrypoint: entrypoint(s.projectFolderOf(uriPath(snap.uri)), uriPath(snap.uri)), DeferRewriteCheck: true}
 }
 
-// analyze returns the analysis of snap with the current registry.
+// analyze returns the analysis of snap with the current registry. Only
+// the maxAnalysed most recently analysed documents keep their analysis in
+// memory.
 func (s *Server) analyze(snap *snapshot) *analysis.Result {
 	_, reg, _ := s.current()
-	return snap.analyze(reg, s.analysisOptions(snap))
+	result := snap.analyze(reg, s.analysisOptions(snap))
+	for _, old := range s.docs.keepAnalysed(snap) {
+		old.dropResult()
+		s.diags.forgetResult(old)
+	}
+	return result
 }
 
 func rawJSON(v any) protocol.LSPAny {
