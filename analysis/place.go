@@ -273,11 +273,7 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 	}
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	task := p.taskID
-	if task == "" {
-		task = call.Target
-	}
-	add("# Airshift: this Prefect flow replaces the %s task %s.", call.Operator, jsonString(task))
+	add("# Airshift: this Prefect flow replaces the %s task %s.", call.Operator, p.taskLabel(call))
 	add("# A Kubernetes work pool runs it and now holds the pod settings.")
 	if len(p.template) > 0 {
 		add("# 1. Create the work pool once, with a base job template that adds the fields below:")

@@ -6,6 +6,20 @@ import (
 	sitter "github.com/smacker/go-tree-sitter"
 )
 
+// taskLabel names the call's task in the rewrite's comment. It is the task
+// id as a string, or the task_id expression as written when it is not a
+// string literal, so that the rewrite keeps it. Without a task_id it is the
+// variable the call is assigned to.
+func (p *flowPlan) taskLabel(call *Call) string {
+	if p.taskID != "" {
+		return jsonString(p.taskID)
+	}
+	if v := call.Keyword("task_id"); v != nil && v.Kind != KindString {
+		return displayValue(v)
+	}
+	return jsonString(call.Target)
+}
+
 // flowPlan collects what the rewrite of one KubernetesPodOperator call
 // writes: the deployment comment, the flow's decorator, parameters and body.
 type flowPlan struct {

@@ -308,11 +308,7 @@ func (p *flowPlan) jobBlockText(call *Call, eol, unit string) string {
 	j := p.job
 	var lines []string
 	add := func(format string, args ...any) { lines = append(lines, fmt.Sprintf(format, args...)) }
-	task := p.taskID
-	if task == "" {
-		task = call.Target
-	}
-	add("# Airshift: this Prefect flow replaces the %s task %s. It runs the", call.Operator, jsonString(task))
+	add("# Airshift: this Prefect flow replaces the %s task %s. It runs the", call.Operator, p.taskLabel(call))
 	add("# unchanged image and command as a Kubernetes Job with prefect-kubernetes:")
 	add("# 1. pip install prefect-kubernetes, wherever this flow runs.")
 	add("# 2. Save a KubernetesCredentials block named \"kubernetes-credentials\" for the cluster.")
