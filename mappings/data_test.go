@@ -71,3 +71,24 @@ func TestDocumentTextIsData(t *testing.T) {
 		}
 	}
 }
+
+// TestModuleFieldWithoutPath checks that a module field holding only
+// bullets or backticks is an error: the registry would find no module for
+// the operator, so the document would load and never match.
+func TestModuleFieldWithoutPath(t *testing.T) {
+	for name, doc := range map[string]string{
+		"backtick.md": "{% section A %}\n## operator\nA\n## module\n`\n{% endsection %}\n",
+		"bullets.md":  "{% section A %}\n## operator\nA\n## module\n- ``\n-\n{% endsection %}\n",
+		"entry.json":  "{\"A\": {\"module\": \"- ``\"}}",
+	} {
+		_, err := Parse(name, []byte(doc))
+		var pe *ParseError
+		if !errors.As(err, &pe) {
+			t.Errorf("%s: error = %v, want a ParseError", name, err)
+			continue
+		}
+		if !strings.Contains(pe.Msg, "module") || pe.Line == 0 {
+			t.Errorf("%s: error = %v, want one about the module with a line", name, err)
+		}
+	}
+}

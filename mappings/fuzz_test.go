@@ -145,8 +145,9 @@ func checkParsedDocument(t *testing.T, doc *Document) {
 		}
 	}
 	for _, m := range doc.Mappings {
-		if reg.ByOperator(m.Operator) != m {
-			// A later section of the same operator replaced this one.
+		if reg.ByOperator(m.Operator) != m || len(moduleLines(m.Module)) == 0 {
+			// A later section of the same operator replaced this one, or
+			// the check above has already reported the missing module.
 			continue
 		}
 		module := moduleLines(m.Module)[0]

@@ -250,6 +250,10 @@ func (p *markdownParser) finish(s *sectionState) (*Mapping, error) {
 	if m.Module == "" {
 		return nil, p.errorf(s.startsAt, "section %q has no ## module field", s.name)
 	}
+	if len(moduleLines(m.Module)) == 0 {
+		// Only bullets or backticks: the registry would find no module.
+		return nil, p.errorf(s.lineOf["module"]+1, "module field %q names no module path", m.Module)
+	}
 	for _, mod := range moduleLines(m.Module) {
 		if !isDottedName(mod) {
 			return nil, p.errorf(s.lineOf["module"]+1, "module %q is not a dotted Python module path", mod)
@@ -354,7 +358,7 @@ func parseJSON(path string, data []byte) (*Document, error) {
 		if !isIdentifier(jm.Operator) {
 			return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q: operator %q is not a Python class name", key, jm.Operator)}
 		}
-		if jm.Module == "" {
+		if len(moduleLines(jm.Module)) == 0 {
 			return nil, &ParseError{Path: path, Line: lines[key], Msg: fmt.Sprintf("entry %q has no module", key)}
 		}
 		for _, mod := range moduleLines(jm.Module) {
