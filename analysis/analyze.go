@@ -120,8 +120,12 @@ func Analyze(f *File, opts Options) *Result {
 	res := &Result{File: f}
 	if f.HasErrors {
 		end := f.ErrorStart
-		for end < len(f.Src) && f.Src[end] != '\n' && end-f.ErrorStart < 80 {
+		for end < len(f.Src) && f.Src[end] != '\n' && f.Src[end] != '\r' && end-f.ErrorStart < 80 {
 			end++
+		}
+		// The 80-byte cap can fall inside a multi-byte character.
+		for end > f.ErrorStart && end < len(f.Src) && !utf8.RuneStart(f.Src[end]) {
+			end--
 		}
 		res.Findings = append(res.Findings, Finding{
 			Rule: SyntaxErrorRule, Start: f.ErrorStart, End: end,
