@@ -32,6 +32,10 @@ type File struct {
 	// indent is the file's indentation step (see indentUnit), which every
 	// rewrite uses.
 	indent string
+	// importRefs maps each imported name to the sorted start offsets of
+	// its identRefs, so that a rewrite counts the uses inside and outside
+	// its call without a scan per call.
+	importRefs map[string][]int
 
 	// classSites are the class definitions, in source order.
 	classSites []callSite
@@ -114,6 +118,7 @@ func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
 	if f.HasErrors && f.ErrorMessage == "" {
 		f.ErrorStart, f.ErrorMessage = firstSyntaxError(root)
 	}
+	f.indexImportRefs()
 	f.findSubclasses()
 	resolved := make([]*Call, len(callNodes))
 	for i, cs := range callNodes {
@@ -133,6 +138,22 @@ func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
 		}
 	}
 	return f
+}
+
+func (f *File) indexImportRefs() {
+	f.importRefs = map[string][]int{}
+	for _, b := range f.imports {
+		if _, done := f.importRefs[b.name]; done {
+			continue
+		}
+		refs := f.identRefs[b.name]
+		offsets := make([]int, len(refs))
+		for i, n := range refs {
+			offsets[i] = int(n.StartByte())
+		}
+		sort.Ints(offsets)
+		f.importRefs[b.name] = offsets
+	}
 }
 
 type comment struct {

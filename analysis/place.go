@@ -420,14 +420,10 @@ func (f *File) importEdits(call *Call, rm *remover, eol string) []Edit {
 		if b.kind == bindLocal {
 			continue
 		}
-		usedInCall := false
-		for _, n := range f.identRefs[b.name] {
-			if off := int(n.StartByte()); off >= start && off < end {
-				usedInCall = true
-				break
-			}
-		}
-		if !usedInCall || len(f.refsOutside(b.name, start, end)) > 0 {
+		offsets := f.importRefs[b.name]
+		inside := sort.SearchInts(offsets, end) - sort.SearchInts(offsets, start)
+		if inside == 0 || inside < len(offsets) {
+			// Unused in the call, or still used outside it.
 			continue
 		}
 		if b == call.binding || hasAnyPrefix(b.module+".", removableModules) {
