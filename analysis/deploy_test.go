@@ -87,7 +87,8 @@ func TestUpdatePrefectYAMLKeepsOtherEntries(t *testing.T) {
 		"  - name: nightly\n" +
 		"    entrypoint: flows/nightly.py:nightly  # keep\n" +
 		"  - name: rebuild-dim-customer\n" +
-		"    entrypoint: old.py:old\n" +
+		"    entrypoint: module_level.py:rebuild_dim_customer\n" +
+		"    tags: [old]\n" +
 		"pull:\n" +
 		"  - prefect.deployments.steps.git_clone: {repository: x}\n"
 	out, err := UpdatePrefectYAML([]byte(existing), d)
@@ -104,9 +105,24 @@ func TestUpdatePrefectYAMLKeepsOtherEntries(t *testing.T) {
 	if len(f.Deployments) != 2 || f.Deployments[0].Name != "nightly" || f.Deployments[1].Entrypoint != "module_level.py:rebuild_dim_customer" {
 		t.Errorf("deployments = %+v", f.Deployments)
 	}
+	if strings.Contains(text, "tags: [old]") {
+		t.Errorf("the entry of the same flow was not replaced:\n%s", text)
+	}
 	again, err := UpdatePrefectYAML(out, d)
 	if err != nil || string(again) != text {
 		t.Errorf("a second update changed the file (err %v):\n%s", err, again)
+	}
+
+	// An entry of the same name for another file stays; the new one is
+	// numbered.
+	other := strings.Replace(existing, "module_level.py:rebuild_dim_customer", "old.py:old", 1)
+	out, err = UpdatePrefectYAML([]byte(other), deploymentOf(t, "module_level.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = parsePrefect(t, out)
+	if len(f.Deployments) != 3 || f.Deployments[1].Entrypoint != "old.py:old" || f.Deployments[2].Name != "rebuild-dim-customer-2" {
+		t.Errorf("deployments = %+v", f.Deployments)
 	}
 }
 

@@ -33,7 +33,7 @@ func TestJinjaInCode(t *testing.T) {
 	if !ok || got != "import job; job.run(f\"{ds}\", mode=\"fast\")" {
 		t.Errorf("translateCode = %q, %v", got, ok)
 	}
-	if len(j.params) != 1 || j.params[0] != "ds" || len(j.setup) != 2 {
+	if len(j.params) != 1 || j.params[0] != "ds" || len(j.setup) != 3 {
 		t.Errorf("params %v, setup %v", j.params, j.setup)
 	}
 	if _, ok := j.translateCode("n = {{ params.n }}"); ok {
