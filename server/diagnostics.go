@@ -55,7 +55,12 @@ func (d *diagnostics) schedule(snap *snapshot) {
 	d.cancelLocked(snap.uri)
 	ctx, cancel := context.WithCancel(d.s.lifetime)
 	run := &pendingRun{cancel: cancel}
-	run.timer = time.AfterFunc(d.s.debounce, func() { d.run(ctx, snap) })
+	run.timer = time.AfterFunc(d.s.debounce, func() {
+		// Cancelling releases ctx from the connection's context, which
+		// otherwise keeps every finished run's context until it ends.
+		defer cancel()
+		d.run(ctx, snap)
+	})
 	d.pending[snap.uri] = run
 }
 
