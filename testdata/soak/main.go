@@ -47,6 +47,7 @@ type options struct {
 	workers     int
 	maxGrowthMB float64
 	seed        uint64
+	reportEvery time.Duration
 }
 
 func main() {
@@ -60,6 +61,7 @@ func main() {
 	flag.IntVar(&opts.workers, "workers", 4, "number of concurrent simulated editors")
 	flag.Float64Var(&opts.maxGrowthMB, "max-growth-mb", 64, "fail when resident memory grows by more than this many MiB after the warm-up")
 	flag.Uint64Var(&opts.seed, "seed", 1, "seed of the random choice of files and actions")
+	flag.DurationVar(&opts.reportEvery, "report-every", 30*time.Second, "interval between progress lines with the request count and resident memory")
 	flag.Parse()
 	if err := run(opts); err != nil {
 		fmt.Fprintf(os.Stderr, "soak: %v\n", err)
@@ -228,6 +230,7 @@ func run(opts options) error {
 	sampler.Go(func() {
 		ticker := time.NewTicker(250 * time.Millisecond)
 		defer ticker.Stop()
+		nextReport := start.Add(opts.reportEvery)
 		for {
 			select {
 			case <-stop:
@@ -235,6 +238,10 @@ func run(opts options) error {
 			case now := <-ticker.C:
 				rss := residentMiB(cmd.Process.Pid)
 				rssMax = max(rssMax, rss)
+				if now.After(nextReport) {
+					fmt.Printf("soak: %v, %d requests, resident memory %.1f MiB\n", now.Sub(start).Round(time.Second), st.requests.Load(), rss)
+					nextReport = nextReport.Add(opts.reportEvery)
+				}
 				if now.After(warmEnd) {
 					warmOnce.Do(func() {
 						rssWarm = rss
