@@ -223,6 +223,7 @@ func (p *flowPlan) readEnv(v *Value) {
 		for _, it := range v.Items {
 			if it.Kind != KindCall || !isKubernetesModel(it.Callee) {
 				p.review("env_vars item %s is not a V1EnvVar", displayValue(it))
+				p.other = append(p.other, fmt.Sprintf("env_vars item %s: not read; set it by hand", displayValue(it)))
 				continue
 			}
 			var name, value, valueFrom *Value
@@ -245,6 +246,7 @@ func (p *flowPlan) readEnv(v *Value) {
 			switch {
 			case name == nil || name.Kind != KindString:
 				p.review("env_vars item %s has no literal name", displayValue(it))
+				p.other = append(p.other, fmt.Sprintf("env_vars item %s: not read; set it by hand", displayValue(it)))
 			case valueFrom != nil:
 				fromRefs = append(fromRefs, displayValue(it))
 			case value != nil:
