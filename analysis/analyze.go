@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 )
 
-// Safety says whether a fix may be applied without a person reading it.
+// Safety is whether a fix may be applied without a person reading it.
 type Safety int
 
 const (
@@ -38,7 +38,7 @@ type Fix struct {
 	Safety    Safety
 	Preferred bool
 	Edits     []Edit
-	// Reasons says why the fix needs review.
+	// Reasons lists why the fix needs review.
 	Reasons []string
 	// NoEquivalent names the arguments that have no Prefect equivalent, with
 	// the reason for each.
@@ -78,7 +78,7 @@ type Finding struct {
 	Call       *Call
 	Related    []Related
 	Fixes      []Fix
-	// NoFixReason says why no fix is offered, when none is.
+	// NoFixReason is why no fix is offered, when none is.
 	NoFixReason string
 }
 

@@ -33,7 +33,7 @@ type Deployment struct {
 	JobVariables []keyValue
 	// TemplateFields are set in the custom base job template.
 	TemplateFields []TemplateField
-	// Notes says what the files leave for the user to do.
+	// Notes lists what the files leave for the user to do.
 	Notes []string
 }
 

@@ -1,6 +1,6 @@
 package analysis
 
-// Destination says where a KubernetesPodOperator argument goes in Prefect.
+// Destination is the place in Prefect that a KubernetesPodOperator argument goes to.
 type Destination int
 
 const (
@@ -28,7 +28,7 @@ func (d Destination) String() string {
 	return "not mapped"
 }
 
-// ParamInfo is where one operator argument goes.
+// ParamInfo is the destination of one operator argument.
 type ParamInfo struct {
 	Dest Destination
 	// Target is the job variable name, manifest path or flow element.

@@ -118,7 +118,7 @@ func (p *flowPlan) checkParallel(call *Call) {
 
 // templateField records a value for the custom base job template at a
 // JSON pointer inside the Job manifest. A value that is not a literal, or
-// a target that names more than one place, is left to the user and said so.
+// a target that names more than one place, is left to the user with a note.
 func (p *flowPlan) templateField(name, target string, v *Value) {
 	value, ok := jsonText(v)
 	switch {

@@ -149,7 +149,7 @@ func validatePrefectYAML(out []byte, name string) error {
 		}
 	}
 	if found != 1 {
-		return fmt.Errorf("the updated prefect.yaml holds %d deployments named %q, want 1; please report this file", found, name)
+		return fmt.Errorf("the updated prefect.yaml contains %d deployments named %q instead of 1; rename the duplicates by hand", found, name)
 	}
 	return nil
 }

@@ -100,9 +100,9 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	case call.Mapped != "":
 		return nil, fmt.Sprintf("dynamic task mapping (.partial().%s()) makes one task per item; in Prefect, deploy the flow once and start one run per item with run_deployment in a loop", call.Mapped)
 	case call.Decorator:
-		// NOTE: the decorated function's call sites create the Airflow
-		// task; after a rewrite they would run the flow while the DAG file
-		// is parsed, so this stays a manual step.
+		// NOTE: the decorated function's call sites create the Airflow task.
+		// After a rewrite they would run the flow while the DAG file is
+		// parsed, so this stays a manual step.
 		return nil, "the function's call sites in the DAG must move to a parent flow first; its mapping's example shows the Prefect shape (hover, or airshift explain kubernetes_task)"
 	case !kubernetesFamily[call.Operator]:
 		return nil, fmt.Sprintf("no automatic rewrite for %s yet; its mapping's example shows the Prefect shape (hover, or airshift explain %s)", call.Operator, call.Operator)
@@ -150,6 +150,11 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 	return fixes, ""
 }
 
+// edgesReason explains the review of a rewrite that changed DAG edges.
+func edgesReason(call *Call) string {
+	return fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target)
+}
+
 // shapeBFix runs the unchanged image and command as a Kubernetes Job from a
 // flow. It always needs review: the flow needs prefect-kubernetes and a
 // credentials block that the DAG file cannot name.
@@ -166,7 +171,7 @@ func shapeBFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) 
 			plan.job.reasons...),
 	}
 	if deps {
-		fix.Reasons = append(fix.Reasons, fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target))
+		fix.Reasons = append(fix.Reasons, edgesReason(call))
 	}
 	if !opts.DeferRewriteCheck {
 		if err := CheckFix(f, &fix); err != nil {
@@ -191,7 +196,7 @@ func shapeAFix(f *File, call *Call, plan *flowPlan, opts Options) (Fix, string) 
 		NoEquivalent: plan.noEquivalent,
 	}
 	if deps {
-		fix.Reasons = append(fix.Reasons, fmt.Sprintf("its DAG edges were rewritten around %q; check the remaining order", call.Target))
+		fix.Reasons = append(fix.Reasons, edgesReason(call))
 	}
 	if len(fix.Reasons) > 0 {
 		fix.Safety = NeedsReview

@@ -48,7 +48,7 @@ type Keyword struct {
 	Value      *Value
 	IsSplat    bool // a **mapping argument; Name is empty
 	IsPosSplat bool // a *sequence argument; Name is empty
-	// Origin says where a keyword that is not written in the call comes
+	// Origin is where a keyword that is not written in the call comes
 	// from: "default_args" or the "**name" splat it was read out of.
 	Origin string
 }

@@ -1,4 +1,4 @@
-// Package mappings loads the documents that say what each Airflow operator
+// Package mappings loads the documents that describe what each Airflow operator
 // becomes in Prefect, and looks them up by class and module.
 package mappings
 
@@ -18,7 +18,7 @@ type Mapping struct {
 	RelatedConcepts []string `json:"related_concepts"`
 
 	// Modules lists every module path the class can be imported from: the
-	// module field's lines first, then the historic paths the registry knows.
+	// module field's lines first, then the historic paths the registry lists.
 	Modules []string `json:"-"`
 	// Source is the file and line where the section starts, for messages.
 	Source string `json:"-"`

@@ -123,7 +123,7 @@ func (d *diagnostics) publish(u uri.URI, version int32, diags []protocol.Diagnos
 	}
 }
 
-// clear forgets u and publishes an empty list, as a closed document must
+// clear removes u's state and publishes an empty list, as a closed document must
 // show no diagnostics.
 func (d *diagnostics) clear(u uri.URI) {
 	d.mu.Lock()
@@ -192,7 +192,7 @@ func (s *Server) toDiagnostic(snap *snapshot, fd analysis.Finding) protocol.Diag
 	return d
 }
 
-// Diagnostic answers a pull request with the findings of the current text.
+// Diagnostic returns the findings of the current text for a pull request.
 func (s *Server) Diagnostic(ctx context.Context, params *protocol.DocumentDiagnosticParams) (protocol.DocumentDiagnosticReport, error) {
 	snap := s.docs.get(params.TextDocument.URI)
 	if snap == nil {

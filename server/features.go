@@ -316,7 +316,7 @@ func (s *Server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	}
 	label := fixAllTitle(s.unsafeFixes())
 	// The request was released with Async, so the read loop is free to
-	// deliver the client's answer to this call.
+	// deliver the client's response to this call.
 	res, err := s.client.ApplyEdit(ctx, &protocol.ApplyWorkspaceEditParams{Label: &label, Edit: *edit})
 	if err != nil {
 		return nil, fmt.Errorf("workspace/applyEdit: %w", err)

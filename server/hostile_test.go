@@ -107,7 +107,7 @@ t = KubernetesPodOperator(task_id="t", image="i:1", cmds=["python", "-c", "print
 `
 
 // initializeAndOpen brings the raw connection to a state where a hover on
-// the operator name answers.
+// the operator name returns a result.
 func (c *rawClient) initializeAndOpen() {
 	c.t.Helper()
 	c.send(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}`)
@@ -117,7 +117,7 @@ func (c *rawClient) initializeAndOpen() {
 	c.send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///tmp/raw.py","languageId":"python","version":1,"text":` + string(text) + `}}}`)
 }
 
-// hoverWorks checks that the server still answers a hover on the operator.
+// hoverWorks checks that a hover on the operator still returns its mapping.
 func (c *rawClient) hoverWorks(id int) {
 	c.t.Helper()
 	c.send(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"textDocument/hover","params":{"textDocument":{"uri":"file:///tmp/raw.py"},"position":{"line":1,"character":6}}}`, id))
@@ -171,7 +171,7 @@ func TestExitEndsServerWithStdinOpen(t *testing.T) {
 }
 
 // TestCancelledFixAllKeepsParsing sends fix-all requests, whose contexts
-// end when they are answered, between edits. A cancelled parse once left a
+// end when the server responds, between edits. A cancelled parse once left a
 // pooled parser unusable, so later edits failed to apply.
 func TestCancelledFixAllKeepsParsing(t *testing.T) {
 	c := startRaw(t)

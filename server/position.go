@@ -68,7 +68,7 @@ func (m *mapper) lineEnd(line int) int {
 
 // offset converts a position to a byte offset. A line past the end of the
 // text is an error; a character past the end of its line clamps to the
-// line's end, as the specification asks. A character in the middle of a
+// line's end, as the specification requires. A character in the middle of a
 // surrogate pair or of a UTF-8 sequence moves back to the start of that
 // character.
 func (m *mapper) offset(p protocol.Position) (int, error) {

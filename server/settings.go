@@ -14,7 +14,7 @@ import (
 	"github.com/airshift/airshift/mappings"
 )
 
-// settings are what the client configures, through initializationOptions
+// settings is the client's configuration, sent through initializationOptions
 // or workspace/didChangeConfiguration. Both accept the keys at the top level
 // or under "airshift", as VS Code sends its section.
 type settings struct {
@@ -27,7 +27,7 @@ type settings struct {
 	UnsafeFixes *bool `json:"unsafeFixes"`
 }
 
-// decode reads the settings it knows, one key at a time, so that one value
+// decode reads the known settings, one key at a time, so that one value
 // of the wrong type costs only that setting. A key that is absent keeps its
 // value, and a null one clears it. The error names every key it skipped.
 func (st *settings) decode(data []byte) error {

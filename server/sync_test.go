@@ -225,7 +225,7 @@ func TestRequestsBeforeInitialize(t *testing.T) {
 }
 
 // TestLargeDocumentIsSkipped opens a document above the size limit: the
-// user is told, the document stays in sync, and no analysis runs.
+// user gets a message, the document stays in sync, and no analysis runs.
 func TestLargeDocumentIsSkipped(t *testing.T) {
 	h := startServer(t, Options{})
 	h.initialize("", nil, nil)
@@ -250,7 +250,7 @@ const rawDAGText = "from airflow.providers.cncf.kubernetes.operators.pod import 
 	"t = KubernetesPodOperator(task_id=\"t\", image=\"i:1\", cmds=[\"python\", \"-c\", \"print(1)\"])\n"
 
 // TestBadSettingKeepsOthers sends settings where one value has the wrong
-// type: the others still apply, and the user is told what was skipped.
+// type: the others still apply, and the user gets a message naming what was skipped.
 func TestBadSettingKeepsOthers(t *testing.T) {
 	h := startServer(t, Options{})
 	h.initialize("", nil, map[string]any{"workPool": 42, "mappings": []string{}})

@@ -11,7 +11,7 @@ import (
 )
 
 // maxDocumentBytes bounds the documents the server parses. Larger files
-// are kept in sync but not analysed, and the user is told so. DAG files are
+// are kept in sync but not analysed, and the user gets a message saying so. DAG files are
 // far smaller, and analysis time and memory grow with the size, so the bound
 // keeps typing responsive.
 const maxDocumentBytes = 2 << 20
@@ -103,7 +103,7 @@ func applyTextOnly(prev *snapshot, version int32, changes []protocol.TextDocumen
 	return &snapshot{uri: prev.uri, version: version, text: text, mapper: m}, nil
 }
 
-// DidClose forgets the document and clears its diagnostics.
+// DidClose removes the document and clears its diagnostics.
 func (s *Server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocumentParams) error {
 	s.docs.remove(params.TextDocument.URI)
 	s.diags.clear(params.TextDocument.URI)
