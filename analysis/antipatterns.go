@@ -3,8 +3,6 @@ package analysis
 import (
 	"fmt"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // Rule codes of calls inside Prefect flows and tasks that start a workload
@@ -78,17 +76,17 @@ func (f *File) antiPatterns() []Finding {
 			finder.operatorCalls[nodeRange(call.Node)] = call
 		}
 	}
-	finder.walk(f.Tree.RootNode(), f.module, nil)
+	finder.walk(f.Syntax.Root(), f.module, nil)
 	return finder.findings
 }
 
-func nodeRange(n *sitter.Node) [2]int {
+func nodeRange(n *Node) [2]int {
 	return [2]int{int(n.StartByte()), int(n.EndByte())}
 }
 
 // walk visits n in scope sc. within is the Prefect function whose body
 // contains n, or nil outside any.
-func (a *antiPatternFinder) walk(n *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) walk(n *Node, sc *scope, within *prefectFunction) {
 	switch n.Type() {
 	case "decorated_definition":
 		def := n.ChildByFieldName("definition")
@@ -124,7 +122,7 @@ func (a *antiPatternFinder) walk(n *sitter.Node, sc *scope, within *prefectFunct
 // walkFunction visits a function definition. Its default values run with
 // the def statement, so they are visited in the enclosing scope as part of
 // outer. Its body runs in a scope of its own as part of body.
-func (a *antiPatternFinder) walkFunction(def *sitter.Node, sc *scope, outer, body *prefectFunction) {
+func (a *antiPatternFinder) walkFunction(def *Node, sc *scope, outer, body *prefectFunction) {
 	if params := def.ChildByFieldName("parameters"); params != nil {
 		a.walk(params, sc, outer)
 	}
@@ -134,7 +132,7 @@ func (a *antiPatternFinder) walkFunction(def *sitter.Node, sc *scope, outer, bod
 	}
 }
 
-func functionName(def *sitter.Node, src []byte) string {
+func functionName(def *Node, src []byte) string {
 	if name := def.ChildByFieldName("name"); name != nil {
 		return text(name, src)
 	}
@@ -144,7 +142,7 @@ func functionName(def *sitter.Node, src []byte) string {
 // functionScope builds the scope of a function body with the bindings that
 // File.walk records: parameters, imports, assignments, for and with targets,
 // and nested def and class names.
-func (a *antiPatternFinder) functionScope(def *sitter.Node, parent *scope) *scope {
+func (a *antiPatternFinder) functionScope(def *Node, parent *scope) *scope {
 	sc := &scope{node: def, parent: parent, bindings: map[string][]*binding{}}
 	if params := def.ChildByFieldName("parameters"); params != nil {
 		a.f.addParameters(sc, params)
@@ -155,7 +153,7 @@ func (a *antiPatternFinder) functionScope(def *sitter.Node, parent *scope) *scop
 	return sc
 }
 
-func (a *antiPatternFinder) bindNames(n *sitter.Node, sc *scope) {
+func (a *antiPatternFinder) bindNames(n *Node, sc *scope) {
 	src := a.f.Src
 	switch n.Type() {
 	case "import_statement", "import_from_statement":
@@ -189,8 +187,8 @@ func (a *antiPatternFinder) bindNames(n *sitter.Node, sc *scope) {
 // prefectDecorator returns "flow" or "task" when decorator is Prefect's
 // @flow or @task, with or without call parentheses, resolved through the
 // file's imports. A local function or Airflow's @task returns "".
-func (a *antiPatternFinder) prefectDecorator(decorator *sitter.Node, sc *scope) string {
-	var expr *sitter.Node
+func (a *antiPatternFinder) prefectDecorator(decorator *Node, sc *scope) string {
+	var expr *Node
 	for i := 0; i < int(decorator.NamedChildCount()); i++ {
 		if c := decorator.NamedChild(i); c.Type() != "comment" {
 			expr = c
@@ -214,7 +212,7 @@ func (a *antiPatternFinder) prefectDecorator(decorator *sitter.Node, sc *scope) 
 }
 
 // checkCall reports call when it is one of the anti-patterns.
-func (a *antiPatternFinder) checkCall(call *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) checkCall(call *Node, sc *scope, within *prefectFunction) {
 	fn := call.ChildByFieldName("function")
 	if fn == nil {
 		return
@@ -239,7 +237,7 @@ func (a *antiPatternFinder) checkCall(call *sitter.Node, sc *scope, within *pref
 
 // checkOperatorExecute reports OBJECT.execute(...) when OBJECT is a mapped
 // operator call or a variable assigned one.
-func (a *antiPatternFinder) checkOperatorExecute(method, object *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) checkOperatorExecute(method, object *Node, sc *scope, within *prefectFunction) {
 	op := a.operatorCall(object, sc, 0)
 	if op == nil {
 		return
@@ -265,7 +263,7 @@ func (a *antiPatternFinder) checkOperatorExecute(method, object *sitter.Node, sc
 // operatorCall returns the mapped operator call that expr evaluates to: the
 // call itself, its .partial(...).expand(...) form, or a variable assigned
 // one of them.
-func (a *antiPatternFinder) operatorCall(expr *sitter.Node, sc *scope, depth int) *Call {
+func (a *antiPatternFinder) operatorCall(expr *Node, sc *scope, depth int) *Call {
 	switch expr.Type() {
 	case "call":
 		if op := a.operatorCalls[nodeRange(expr)]; op != nil {
@@ -294,7 +292,7 @@ func (a *antiPatternFinder) operatorCall(expr *sitter.Node, sc *scope, depth int
 
 // checkPodCreation reports API.create_namespaced_pod(...) and
 // create_namespaced_job(...) when API is a kubernetes client API object.
-func (a *antiPatternFinder) checkPodCreation(method, object *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) checkPodCreation(method, object *Node, sc *scope, within *prefectFunction) {
 	class, origin := a.kubernetesAPI(object, sc, 0)
 	if origin == nil {
 		return
@@ -312,7 +310,7 @@ func (a *antiPatternFinder) checkPodCreation(method, object *sitter.Node, sc *sc
 // kubernetesAPI returns the API class that expr is an instance of, such as
 // CoreV1Api, and the class name node at its construction, when expr is a
 // kubernetes client API object or a variable assigned one.
-func (a *antiPatternFinder) kubernetesAPI(expr *sitter.Node, sc *scope, depth int) (string, *sitter.Node) {
+func (a *antiPatternFinder) kubernetesAPI(expr *Node, sc *scope, depth int) (string, *Node) {
 	switch expr.Type() {
 	case "call":
 		fn := expr.ChildByFieldName("function")
@@ -345,7 +343,7 @@ func (a *antiPatternFinder) kubernetesAPI(expr *sitter.Node, sc *scope, depth in
 // expression resolve. It covers plain "name = value" assignments and "with
 // value as name" items, and returns nil for parameters, imports, loop
 // targets and after maxResolveDepth assignments.
-func (a *antiPatternFinder) assignedValue(id *sitter.Node, sc *scope, depth int) (*sitter.Node, *scope) {
+func (a *antiPatternFinder) assignedValue(id *Node, sc *scope, depth int) (*Node, *scope) {
 	if depth >= maxResolveDepth {
 		return nil, nil
 	}

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"path"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // processFunctions maps the module and name of a function that starts a
@@ -32,7 +30,7 @@ var containerCLIs = map[string]bool{"docker": true, "podman": true, "nerdctl": t
 
 // checkDockerRun reports CLIENT.containers.run(...) when CLIENT is a Docker
 // SDK client.
-func (a *antiPatternFinder) checkDockerRun(method, containers *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) checkDockerRun(method, containers *Node, sc *scope, within *prefectFunction) {
 	attr := containers.ChildByFieldName("attribute")
 	client := containers.ChildByFieldName("object")
 	if attr == nil || client == nil || text(attr, a.f.Src) != "containers" {
@@ -58,7 +56,7 @@ const (
 // dockerClient returns the callee name node of the docker.from_env() or
 // docker.DockerClient(...) call that expr evaluates to, directly or through
 // a variable, or nil.
-func (a *antiPatternFinder) dockerClient(expr *sitter.Node, sc *scope, depth int) *sitter.Node {
+func (a *antiPatternFinder) dockerClient(expr *Node, sc *scope, depth int) *Node {
 	switch expr.Type() {
 	case "call":
 		fn := expr.ChildByFieldName("function")
@@ -86,7 +84,7 @@ func (a *antiPatternFinder) dockerClient(expr *sitter.Node, sc *scope, depth int
 
 // checkProcess reports a subprocess, os or asyncio call whose command runs
 // a container image with "docker run", "podman run" or "kubectl run".
-func (a *antiPatternFinder) checkProcess(call, fn *sitter.Node, sc *scope, within *prefectFunction) {
+func (a *antiPatternFinder) checkProcess(call, fn *Node, sc *scope, within *prefectFunction) {
 	module, name, b, nameNode := a.f.resolveClass(fn, sc)
 	if b == nil {
 		return
@@ -114,7 +112,7 @@ func (a *antiPatternFinder) checkProcess(call, fn *sitter.Node, sc *scope, withi
 // processCommand returns the argument node that starts the command of a
 // process call and the command's leading literal words. form is the
 // function's entry in processFunctions.
-func (a *antiPatternFinder) processCommand(form string, args *sitter.Node, sc *scope) (*sitter.Node, []string) {
+func (a *antiPatternFinder) processCommand(form string, args *Node, sc *scope) (*Node, []string) {
 	positional, keywords := argumentNodes(args, a.f.Src)
 	if form == "args" {
 		// create_subprocess_exec(program, *args): one word per argument.
@@ -150,9 +148,9 @@ func (a *antiPatternFinder) processCommand(form string, args *sitter.Node, sc *s
 
 // argumentNodes splits an argument list into positional argument nodes and
 // keyword argument values by name.
-func argumentNodes(args *sitter.Node, src []byte) ([]*sitter.Node, map[string]*sitter.Node) {
-	var positional []*sitter.Node
-	keywords := map[string]*sitter.Node{}
+func argumentNodes(args *Node, src []byte) ([]*Node, map[string]*Node) {
+	var positional []*Node
+	keywords := map[string]*Node{}
 	for i := 0; i < int(args.NamedChildCount()); i++ {
 		c := args.NamedChild(i)
 		switch c.Type() {
@@ -202,7 +200,7 @@ func containerRun(words []string) string {
 // variables, shlex.split(S), S.split(), S.format(...), S % values and +
 // concatenation. complete is false when later words exist that are not
 // known.
-func (a *antiPatternFinder) literalWords(expr *sitter.Node, sc *scope, depth int) (words []string, complete bool) {
+func (a *antiPatternFinder) literalWords(expr *Node, sc *scope, depth int) (words []string, complete bool) {
 	switch expr.Type() {
 	case "string", "concatenated_string":
 		prefix, whole := stringPrefix(expr, a.f.Src)
@@ -268,7 +266,7 @@ func (a *antiPatternFinder) literalWords(expr *sitter.Node, sc *scope, depth int
 
 // splitCallWords returns the leading words of shlex.split(S), S.split() and
 // S.format(...).
-func (a *antiPatternFinder) splitCallWords(call *sitter.Node, sc *scope, depth int) ([]string, bool) {
+func (a *antiPatternFinder) splitCallWords(call *Node, sc *scope, depth int) ([]string, bool) {
 	fn, args := call.ChildByFieldName("function"), call.ChildByFieldName("arguments")
 	if fn == nil || args == nil || args.Type() != "argument_list" {
 		return nil, false
@@ -318,7 +316,7 @@ func placeholderPrefix(s string, mark byte) string {
 	return b.String()
 }
 
-func isStringNode(n *sitter.Node) bool {
+func isStringNode(n *Node) bool {
 	return n.Type() == "string" || n.Type() == "concatenated_string"
 }
 
@@ -336,7 +334,7 @@ func splitShellWords(prefix string, whole bool) []string {
 // stringPrefix returns the text of a string literal up to its first
 // interpolation, and whether that is the whole string. Bytes literals count,
 // because subprocess accepts them.
-func stringPrefix(n *sitter.Node, src []byte) (string, bool) {
+func stringPrefix(n *Node, src []byte) (string, bool) {
 	if n.Type() == "concatenated_string" {
 		var b strings.Builder
 		for i := 0; i < int(n.NamedChildCount()); i++ {

@@ -4,21 +4,19 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // chainStatement is one "a >> b >> c" (or "<<") expression statement that
 // uses the removed task's variable.
 type chainStatement struct {
-	stmt *sitter.Node
+	stmt *Node
 	// operands in downstream order: each runs before the next.
 	operands []chainOperand
 	op       string
 }
 
 type chainOperand struct {
-	node *sitter.Node
+	node *Node
 	// items holds the element texts of a list operand, or the operand's own
 	// text; isTask marks the ones that are the removed task.
 	items  []string
@@ -145,7 +143,7 @@ func isIdent(s string) bool {
 
 // chainOf returns the expression statement and the chain expression that
 // the identifier takes part in as a task of a >>/<< chain, or nil.
-func chainOf(ident *sitter.Node) (stmt, root *sitter.Node) {
+func chainOf(ident *Node) (stmt, root *Node) {
 	n := ident
 	p := n.Parent()
 	if p != nil && p.Type() == "list" {
@@ -162,16 +160,16 @@ func chainOf(ident *sitter.Node) (stmt, root *sitter.Node) {
 	return p, n
 }
 
-func isShift(n *sitter.Node) bool {
+func isShift(n *Node) bool {
 	op := n.ChildByFieldName("operator")
 	return op != nil && (op.Type() == ">>" || op.Type() == "<<")
 }
 
-func (f *File) flattenChain(stmt, root *sitter.Node, name string) (*chainStatement, string) {
+func (f *File) flattenChain(stmt, root *Node, name string) (*chainStatement, string) {
 	c := &chainStatement{stmt: stmt}
-	var nodes []*sitter.Node
-	var walk func(n *sitter.Node) string
-	walk = func(n *sitter.Node) string {
+	var nodes []*Node
+	var walk func(n *Node) string
+	walk = func(n *Node) string {
 		if n.Type() == "binary_operator" && isShift(n) {
 			op := n.ChildByFieldName("operator").Type()
 			if c.op == "" {

@@ -15,6 +15,8 @@ import (
 type File struct {
 	Src  []byte
 	Tree *sitter.Tree
+	// Syntax is Tree copied into Go memory, which the analysis walks.
+	Syntax *Syntax
 	// HasErrors is set when the parse contains syntax errors, or code that
 	// tree-sitter accepts but Python 3 rejects.
 	HasErrors bool
@@ -25,8 +27,8 @@ type File struct {
 	module     *scope
 	calls      []*Call
 	imports    []*binding
-	identRefs  map[string][]*sitter.Node // name -> identifier nodes that use it
-	comments   map[int][]comment         // line index -> comments on that line
+	identRefs  map[string][]*Node // name -> identifier nodes that use it
+	comments   map[int][]comment  // line index -> comments on that line
 	lineStarts []int
 	registry   *mappings.Registry
 	// indent is the file's indentation step (see indentUnit), which every
@@ -54,7 +56,7 @@ type Call struct {
 	Mapping  *mappings.Mapping
 	Operator string
 	Rule     string
-	Node     *sitter.Node
+	Node     *Node
 	// CalleeStart and CalleeEnd span the class name at the call.
 	CalleeStart, CalleeEnd int
 	Positional             []*Value
@@ -62,7 +64,7 @@ type Call struct {
 	// Stmt is the statement whose whole value is this call: an expression
 	// statement or a single-target assignment. It is nil when the call sits
 	// inside a larger expression.
-	Stmt *sitter.Node
+	Stmt *Node
 	// Target is the variable the call is assigned to, if any.
 	Target string
 	// Certain is false when the call or its import sits in a part of the
@@ -101,11 +103,12 @@ func (c *Call) Keyword(name string) *Value {
 
 // NewFile analyses the structure of src parsed as tree.
 func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
-	root := tree.RootNode()
+	syn := NewSyntax(tree.RootNode())
+	root := syn.Root()
 	f := &File{
-		Src: src, Tree: tree, HasErrors: root.HasError(), registry: reg,
+		Src: src, Tree: tree, Syntax: syn, HasErrors: root.HasError(), registry: reg,
 		module:    &scope{bindings: map[string][]*binding{}},
-		identRefs: map[string][]*sitter.Node{},
+		identRefs: map[string][]*Node{},
 		comments:  map[int][]comment{},
 	}
 	f.lineStarts = lineStarts(src)
@@ -162,7 +165,7 @@ type comment struct {
 }
 
 type callSite struct {
-	node  *sitter.Node
+	node  *Node
 	scope *scope
 }
 
@@ -195,7 +198,7 @@ func (f *File) LineStarts() []int { return f.lineStarts }
 // Calls returns the mapped operator calls in source order.
 func (f *File) Calls() []*Call { return f.calls }
 
-func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
+func (f *File) walk(n *Node, sc *scope, calls *[]callSite) {
 	switch n.Type() {
 	case "import_statement", "import_from_statement":
 		f.imports = append(f.imports, addImport(sc, n, f.Src)...)
@@ -254,7 +257,7 @@ func (f *File) walk(n *sitter.Node, sc *scope, calls *[]callSite) {
 }
 
 // noteFlowName records the name of a @flow(name="...") decorator call.
-func (f *File) noteFlowName(call *sitter.Node) {
+func (f *File) noteFlowName(call *Node) {
 	parent := call.Parent()
 	fn := call.ChildByFieldName("function")
 	if parent == nil || parent.Type() != "decorator" || fn == nil || text(fn, f.Src) != "flow" {
@@ -271,7 +274,7 @@ func (f *File) noteFlowName(call *sitter.Node) {
 }
 
 // python3Error records code that parses but that Python 3 rejects.
-func (f *File) python3Error(n *sitter.Node, msg string) {
+func (f *File) python3Error(n *Node, msg string) {
 	if f.ErrorMessage == "" {
 		f.HasErrors, f.ErrorStart, f.ErrorMessage = true, int(n.StartByte()), msg
 	}
@@ -280,7 +283,7 @@ func (f *File) python3Error(n *sitter.Node, msg string) {
 // checkIndentation reports a statement whose indentation differs from the
 // other statements of its block, which Python rejects as an unmatched
 // dedent while tree-sitter accepts it.
-func (f *File) checkIndentation(block *sitter.Node) {
+func (f *File) checkIndentation(block *Node) {
 	column, lastLine := -1, -1
 	for i := 0; i < int(block.NamedChildCount()); i++ {
 		stmt := block.NamedChild(i)
@@ -309,7 +312,7 @@ func (f *File) checkIndentation(block *sitter.Node) {
 
 // firstSyntaxError returns the offset and a description of the first error
 // or missing node of a tree that has errors.
-func firstSyntaxError(n *sitter.Node) (int, string) {
+func firstSyntaxError(n *Node) (int, string) {
 	if n.IsMissing() {
 		return int(n.StartByte()), "missing " + n.Type()
 	}
@@ -325,17 +328,17 @@ func firstSyntaxError(n *sitter.Node) (int, string) {
 	return int(n.StartByte()), "invalid syntax"
 }
 
-func (f *File) walkChildren(n *sitter.Node, sc *scope, calls *[]callSite) {
+func (f *File) walkChildren(n *Node, sc *scope, calls *[]callSite) {
 	count := int(n.ChildCount())
 	for i := 0; i < count; i++ {
 		f.walk(n.Child(i), sc, calls)
 	}
 }
 
-func (f *File) addParameters(sc *scope, params *sitter.Node) {
+func (f *File) addParameters(sc *scope, params *Node) {
 	for i := 0; i < int(params.NamedChildCount()); i++ {
 		p := params.NamedChild(i)
-		var id *sitter.Node
+		var id *Node
 		switch p.Type() {
 		case "identifier":
 			id = p
@@ -354,7 +357,7 @@ func (f *File) addParameters(sc *scope, params *sitter.Node) {
 
 // isReference reports whether an identifier node reads or writes a variable,
 // as opposed to naming an attribute, a keyword argument or a definition.
-func (f *File) isReference(n *sitter.Node) bool {
+func (f *File) isReference(n *Node) bool {
 	parent := n.Parent()
 	if parent == nil {
 		return true
@@ -373,7 +376,7 @@ func (f *File) isReference(n *sitter.Node) bool {
 	return true
 }
 
-func (f *File) resolveCall(n *sitter.Node, sc *scope) *Call {
+func (f *File) resolveCall(n *Node, sc *scope) *Call {
 	fn := n.ChildByFieldName("function")
 	if fn == nil {
 		return nil
@@ -496,7 +499,7 @@ func (f *File) constantValue(b *binding) *Value {
 
 // expandCall returns the .expand(...) or .expand_kwargs(...) call made on
 // the result of a .partial(...) call, or nil.
-func expandCall(partial *sitter.Node, src []byte) *sitter.Node {
+func expandCall(partial *Node, src []byte) *Node {
 	attr := partial.Parent()
 	if attr == nil || attr.Type() != "attribute" || !fieldIs(partial, "object") {
 		return nil
@@ -512,7 +515,7 @@ func expandCall(partial *sitter.Node, src []byte) *sitter.Node {
 	return call
 }
 
-func insideError(n *sitter.Node) bool {
+func insideError(n *Node) bool {
 	for p := n.Parent(); p != nil; p = p.Parent() {
 		if p.Type() == "ERROR" {
 			return true
@@ -523,7 +526,7 @@ func insideError(n *sitter.Node) bool {
 
 // statementOf returns the statement whose whole value is the call, and the
 // variable it is assigned to.
-func statementOf(call *sitter.Node, src []byte) (*sitter.Node, string) {
+func statementOf(call *Node, src []byte) (*Node, string) {
 	parent := call.Parent()
 	if parent == nil {
 		return nil, ""
@@ -547,7 +550,7 @@ func statementOf(call *sitter.Node, src []byte) (*sitter.Node, string) {
 }
 
 // resolveClass resolves a callee expression to the module and class it names.
-func (f *File) resolveClass(fn *sitter.Node, sc *scope) (module, class string, b *binding, nameNode *sitter.Node) {
+func (f *File) resolveClass(fn *Node, sc *scope) (module, class string, b *binding, nameNode *Node) {
 	pos := int(fn.StartByte())
 	switch fn.Type() {
 	case "identifier":
@@ -592,8 +595,8 @@ func (f *File) resolveClass(fn *sitter.Node, sc *scope) (module, class string, b
 }
 
 // refsOutside returns the uses of name outside [start, end).
-func (f *File) refsOutside(name string, start, end int) []*sitter.Node {
-	var out []*sitter.Node
+func (f *File) refsOutside(name string, start, end int) []*Node {
+	var out []*Node
 	for _, n := range f.identRefs[name] {
 		if off := int(n.StartByte()); off < start || off >= end {
 			out = append(out, n)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // Airflow renders Jinja in templated arguments just before the task runs.
@@ -179,8 +177,8 @@ func (j *jinja) translateCode(code string) (string, bool) {
 	defer tree.Close()
 	var edits []Edit
 	ok := true
-	var visit func(n *sitter.Node)
-	visit = func(n *sitter.Node) {
+	var visit func(n *Node)
+	visit = func(n *Node) {
 		if !ok {
 			return
 		}
@@ -212,7 +210,7 @@ func (j *jinja) translateCode(code string) (string, bool) {
 			visit(n.Child(i))
 		}
 	}
-	visit(tree.RootNode())
+	visit(NewSyntax(tree.RootNode()).Root())
 	if !ok {
 		return "", false
 	}

@@ -2,8 +2,6 @@ package analysis
 
 import (
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // expandSplats replaces each **mapping argument whose mapping is a dict
@@ -102,7 +100,7 @@ func (f *File) assignedValue(v *Value, sc *scope) *Value {
 // defaultArgs returns the keywords an operator call receives from
 // default_args: its DAG's, then its own, for every name the call does not
 // set itself. Airflow applies them the same way at task creation.
-func (f *File) defaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) []Keyword {
+func (f *File) defaultArgs(call *Node, keywords []Keyword, sc *scope) []Keyword {
 	var sources []*Value
 	if dag := f.dagCall(call, keywords, sc); dag != nil {
 		if dagArgs := keywordValue(dag, "default_args"); dagArgs != nil {
@@ -141,7 +139,7 @@ func (f *File) defaultArgs(call *sitter.Node, keywords []Keyword, sc *scope) []K
 // dagCall finds the DAG a call belongs to, through dag=NAME, an enclosing
 // "with DAG(...)" block or an enclosing @dag function, and returns the DAG
 // call, or nil.
-func (f *File) dagCall(call *sitter.Node, keywords []Keyword, sc *scope) *Value {
+func (f *File) dagCall(call *Node, keywords []Keyword, sc *scope) *Value {
 	for _, kw := range keywords {
 		if kw.Name != "dag" {
 			continue

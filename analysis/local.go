@@ -1,8 +1,6 @@
 package analysis
 
 import (
-	sitter "github.com/smacker/go-tree-sitter"
-
 	"github.com/airshift/airshift/mappings"
 )
 
@@ -25,7 +23,7 @@ func (f *File) findSubclasses() {
 
 // operatorClass returns the mapping of the operator class that expr names:
 // an imported mapped class or a subclass defined earlier in this file.
-func (f *File) operatorClass(expr *sitter.Node, sc *scope) *mappings.Mapping {
+func (f *File) operatorClass(expr *Node, sc *scope) *mappings.Mapping {
 	module, class, b, _ := f.resolveClass(expr, sc)
 	if b != nil {
 		return f.registry.Lookup(module, class)
@@ -64,7 +62,7 @@ func (f *File) noteFactory(call *Call) {
 	}
 }
 
-func enclosingFunction(n *sitter.Node) *sitter.Node {
+func enclosingFunction(n *Node) *Node {
 	for p := n.Parent(); p != nil; p = p.Parent() {
 		switch p.Type() {
 		case "function_definition":
@@ -78,7 +76,7 @@ func enclosingFunction(n *sitter.Node) *sitter.Node {
 
 // resolveLocalCall resolves a call of a subclass or factory defined in this
 // file.
-func (f *File) resolveLocalCall(n *sitter.Node, sc *scope) *Call {
+func (f *File) resolveLocalCall(n *Node, sc *scope) *Call {
 	fn := n.ChildByFieldName("function")
 	if fn == nil || fn.Type() != "identifier" {
 		return nil

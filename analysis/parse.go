@@ -47,16 +47,16 @@ func MustParse(src []byte) *sitter.Tree {
 	return tree
 }
 
-func text(n *sitter.Node, src []byte) string {
+func text(n *Node, src []byte) string {
 	return string(src[n.StartByte():n.EndByte()])
 }
 
-func sameNode(a, b *sitter.Node) bool {
+func sameNode(a, b *Node) bool {
 	return a != nil && b != nil && a.StartByte() == b.StartByte() && a.EndByte() == b.EndByte() && a.Type() == b.Type()
 }
 
 // fieldIs reports whether n is the child named field of its parent.
-func fieldIs(n *sitter.Node, field string) bool {
+func fieldIs(n *Node, field string) bool {
 	parent := n.Parent()
 	if parent == nil {
 		return false

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // remover deletes whole statements and replaces a block's last statement
@@ -18,7 +16,7 @@ type remover struct {
 }
 
 type removal struct {
-	stmt        *sitter.Node
+	stmt        *Node
 	replacement string // text written in place of the statement's lines
 }
 
@@ -26,7 +24,7 @@ func newRemover(f *File, eol string) *remover {
 	return &remover{f: f, eol: eol, removed: map[int][]removal{}}
 }
 
-func (r *remover) remove(stmt *sitter.Node, replacement string) {
+func (r *remover) remove(stmt *Node, replacement string) {
 	key := -1
 	if parent := stmt.Parent(); parent != nil {
 		key = int(parent.StartByte())
@@ -36,7 +34,7 @@ func (r *remover) remove(stmt *sitter.Node, replacement string) {
 
 // lineSpan returns the byte range of the whole lines that n occupies,
 // including the final line break.
-func (f *File) lineSpan(n *sitter.Node) (int, int) {
+func (f *File) lineSpan(n *Node) (int, int) {
 	start := f.LineStart(f.Line(int(n.StartByte())))
 	end := f.LineStart(f.Line(int(n.EndByte())) + 1)
 	if end <= int(n.EndByte()) {
@@ -46,14 +44,14 @@ func (f *File) lineSpan(n *sitter.Node) (int, int) {
 }
 
 // indentOf returns the whitespace before n on its first line.
-func (f *File) indentOf(n *sitter.Node) string {
+func (f *File) indentOf(n *Node) string {
 	start := f.LineStart(f.Line(int(n.StartByte())))
 	return string(f.Src[start:n.StartByte()])
 }
 
 // aloneOnLines reports whether nothing but whitespace precedes n on its
 // first line and nothing but whitespace or a comment follows it on its last.
-func (f *File) aloneOnLines(n *sitter.Node) bool {
+func (f *File) aloneOnLines(n *Node) bool {
 	if strings.TrimSpace(f.indentOf(n)) != "" {
 		return false
 	}
@@ -97,7 +95,7 @@ func (f *File) blankLine(line int) bool {
 // counting comments. It stops at the statement after the nth: NamedChild(i)
 // walks the children from the first, so counting a block of k statements
 // costs O(k²), which made the analysis of a long DAG body quadratic.
-func hasStatements(block *sitter.Node, n int) bool {
+func hasStatements(block *Node, n int) bool {
 	count := 0
 	for i := 0; i < int(block.NamedChildCount()); i++ {
 		if block.NamedChild(i).Type() == "comment" {
@@ -207,7 +205,7 @@ func (f *File) freeFlowName(plan *flowPlan) string {
 
 // leadingCommentStart returns where the comment lines directly above n
 // begin, so that an insertion does not separate n from its comment.
-func (f *File) leadingCommentStart(n *sitter.Node) int {
+func (f *File) leadingCommentStart(n *Node) int {
 	line := f.Line(int(n.StartByte()))
 	for line > 0 {
 		prev := strings.TrimSpace(string(f.Src[f.LineStart(line-1):f.LineStart(line)]))
@@ -251,7 +249,7 @@ func (f *File) padBlock(start, end int, block, eol string) string {
 
 // carriedComments returns the comments inside the statement and after it on
 // its last line, which the rewrite keeps in its comment block.
-func (f *File) carriedComments(stmt *sitter.Node) []string {
+func (f *File) carriedComments(stmt *Node) []string {
 	var out []string
 	start, end := f.lineSpan(stmt)
 	for line := f.Line(start); line <= f.Line(end-1); line++ {
@@ -487,7 +485,7 @@ func (f *File) importItemText(b *binding) string {
 // importInsertionPoint returns the start of the line after the last import
 // at module level, or after a module docstring and __future__ imports.
 func (f *File) importInsertionPoint() int {
-	root := f.Tree.RootNode()
+	root := f.Syntax.Root()
 	at := 0
 	for i := 0; i < int(root.NamedChildCount()); i++ {
 		c := root.NamedChild(i)

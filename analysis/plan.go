@@ -1,12 +1,11 @@
 package analysis
 
 import (
+	"bytes"
 	"fmt"
 	"path"
 	"strconv"
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // buildPlan reads every argument of a KubernetesPodOperator call into a
@@ -608,7 +607,7 @@ func codeLines(code, indent string) ([]string, map[string]bool, string) {
 	src := []byte(code)
 	tree := MustParse(src)
 	defer tree.Close()
-	root := tree.RootNode()
+	root := NewSyntax(tree.RootNode()).Root()
 	if root.HasError() {
 		return nil, nil, "the python -c code does not parse as Python, so it cannot become the flow body"
 	}
@@ -660,7 +659,7 @@ func codeLines(code, indent string) ([]string, map[string]bool, string) {
 // It records the identifiers it meets in names. inFunction is set below a
 // nested def, class or lambda, where return, yield and global keep their
 // meaning.
-func checkBodyCode(n *sitter.Node, src []byte, names map[string]bool, inFunction bool) string {
+func checkBodyCode(n *Node, src []byte, names map[string]bool, inFunction bool) string {
 	switch n.Type() {
 	case "future_import_statement":
 		return "has a __future__ import"
@@ -677,7 +676,7 @@ func checkBodyCode(n *sitter.Node, src []byte, names map[string]bool, inFunction
 		}
 		names[name] = true
 	case "string":
-		if n.StartPoint().Row != n.EndPoint().Row {
+		if bytes.IndexByte(src[n.StartByte():n.EndByte()], '\n') >= 0 {
 			return "has a multi-line string, whose text would change when re-indented"
 		}
 	case "function_definition", "class_definition", "lambda":

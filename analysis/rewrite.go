@@ -2,8 +2,6 @@ package analysis
 
 import (
 	"fmt"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // taskLabel names the call's task in the rewrite's comment. It is the task
@@ -217,7 +215,7 @@ func (f *File) textAt(start, end int) string {
 }
 
 // enclosingLoop names the loop or comprehension around n, if any.
-func enclosingLoop(n *sitter.Node) string {
+func enclosingLoop(n *Node) string {
 	for p := n.Parent(); p != nil; p = p.Parent() {
 		switch p.Type() {
 		case "for_statement":

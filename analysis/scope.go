@@ -2,8 +2,6 @@ package analysis
 
 import (
 	"strings"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 type bindingKind int
@@ -27,15 +25,15 @@ type binding struct {
 	// nameStart and nameEnd span the imported name inside the import
 	// statement, the place where hover on the import answers.
 	nameStart, nameEnd int
-	stmt               *sitter.Node
+	stmt               *Node
 	// node is the class definition of a local class binding, or the item
 	// (dotted name or aliased import) of an import binding.
-	node *sitter.Node
+	node *Node
 }
 
 // scope is the module or one function body.
 type scope struct {
-	node     *sitter.Node // nil for the module
+	node     *Node // nil for the module
 	parent   *scope
 	bindings map[string][]*binding
 }
@@ -70,7 +68,7 @@ func (s *scope) lookup(name string, pos int) *binding {
 }
 
 // addImport records the bindings of an import statement in sc.
-func addImport(sc *scope, stmt *sitter.Node, src []byte) []*binding {
+func addImport(sc *scope, stmt *Node, src []byte) []*binding {
 	var added []*binding
 	add := func(b *binding) {
 		sc.add(b)
@@ -127,7 +125,7 @@ func addImport(sc *scope, stmt *sitter.Node, src []byte) []*binding {
 }
 
 // addTargets records the names an assignment or for-loop target binds.
-func addTargets(sc *scope, target *sitter.Node, stmt *sitter.Node, src []byte) {
+func addTargets(sc *scope, target *Node, stmt *Node, src []byte) {
 	if target == nil {
 		return
 	}

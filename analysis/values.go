@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	sitter "github.com/smacker/go-tree-sitter"
 )
 
 // ValueKind classifies an argument value as far as it is known statically.
@@ -53,7 +51,7 @@ type Keyword struct {
 	Origin string
 }
 
-func newValue(n *sitter.Node, src []byte) *Value {
+func newValue(n *Node, src []byte) *Value {
 	v := &Value{Start: int(n.StartByte()), End: int(n.EndByte()), Text: text(n, src)}
 	switch n.Type() {
 	case "string", "concatenated_string":
@@ -111,7 +109,7 @@ func newValue(n *sitter.Node, src []byte) *Value {
 	return v
 }
 
-func callArguments(args *sitter.Node, src []byte) (positional []*Value, keywords []Keyword) {
+func callArguments(args *Node, src []byte) (positional []*Value, keywords []Keyword) {
 	for i := 0; i < int(args.NamedChildCount()); i++ {
 		c := args.NamedChild(i)
 		switch c.Type() {
@@ -135,7 +133,7 @@ func callArguments(args *sitter.Node, src []byte) (positional []*Value, keywords
 
 // decodeString returns the value of a string literal. It fails for
 // f-strings with interpolations and for bytes literals.
-func decodeString(n *sitter.Node, src []byte) (string, bool) {
+func decodeString(n *Node, src []byte) (string, bool) {
 	if n.Type() == "concatenated_string" {
 		var b strings.Builder
 		for i := 0; i < int(n.NamedChildCount()); i++ {
