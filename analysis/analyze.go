@@ -99,6 +99,13 @@ type Options struct {
 	DeferRewriteCheck bool
 }
 
+func (o Options) withDefaults() Options {
+	if o.WorkPool == "" {
+		o.WorkPool = DefaultWorkPool
+	}
+	return o
+}
+
 // SyntaxErrorRule reports a file that does not parse as Python 3.
 const SyntaxErrorRule = "AS001"
 
@@ -109,14 +116,20 @@ const DefaultWorkPool = "kubernetes-pool"
 type Result struct {
 	File     *File
 	Findings []Finding
+	// memo is set by AnalyzeAfter for the next version's analysis.
+	memo *rewriteMemo
 }
 
 // Analyze parses nothing itself: it takes a tree for src and returns the
 // findings with their fixes.
 func Analyze(f *File, opts Options) *Result {
-	if opts.WorkPool == "" {
-		opts.WorkPool = DefaultWorkPool
-	}
+	opts = opts.withDefaults()
+	return analyze(f, opts, func(call *Call) ([]Fix, string) { return rewrite(f, call, opts) })
+}
+
+// analyze returns the findings of f, with the fixes that rewriteCall
+// returns for each operator call that can be rewritten.
+func analyze(f *File, opts Options, rewriteCall func(*Call) ([]Fix, string)) *Result {
 	res := &Result{File: f}
 	if f.HasErrors {
 		end := f.ErrorStart
@@ -133,6 +146,7 @@ func Analyze(f *File, opts Options) *Result {
 			NoFixReason: "fix the syntax error first",
 		})
 	}
+	validUTF8 := utf8.Valid(f.Src)
 	for _, call := range f.calls {
 		if !call.Certain {
 			continue
@@ -147,10 +161,10 @@ func Analyze(f *File, opts Options) *Result {
 		switch {
 		case f.HasErrors:
 			fd.NoFixReason = fmt.Sprintf("the file has a syntax error at line %d (%s); fix it before rewriting", f.Line(f.ErrorStart)+1, f.ErrorMessage)
-		case !utf8.Valid(f.Src):
+		case !validUTF8:
 			fd.NoFixReason = "the file is not valid UTF-8, so Airshift does not rewrite it"
 		default:
-			fd.Fixes, fd.NoFixReason = rewrite(f, call, opts)
+			fd.Fixes, fd.NoFixReason = rewriteCall(call)
 		}
 		res.Findings = append(res.Findings, fd)
 	}

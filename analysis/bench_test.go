@@ -147,36 +147,61 @@ func TestDeferredCheckKeepsFindings(t *testing.T) {
 
 // BenchmarkAnalyzeAfterEdit measures the processing of one keystroke: an
 // incremental reparse from the previous tree after a one-character edit,
-// then the analysis of the new text with the server's options.
+// then the analysis of the new text with the server's options, reusing the
+// previous analysis as the server does. The "string" edit toggles a letter
+// of an env_vars value, so every other call keeps its rewrite. The
+// "comment" edit toggles a letter of a comment between two calls, which
+// Airshift does not track finely, so every call is rewritten again.
 func BenchmarkAnalyzeAfterEdit(b *testing.B) {
 	reg := benchRegistry(b)
 	for _, lines := range benchSizes {
 		dag := corpus.Generate(0, lines)
-		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
-			off := editOffset(b, dag.Source)
-			text := dag.Source
-			tree := MustParse(text)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				base := tree.Copy()
-				text = oneCharEdit(text, base, off, "xo"[i%2])
-				next, err := Parse(context.Background(), text, base)
-				if err != nil {
-					b.Fatal(err)
+		for _, where := range []struct {
+			name   string
+			offset func(*testing.B, []byte) int
+		}{{"string", editOffset}, {"comment", commentOffset}} {
+			b.Run(fmt.Sprintf("%s/lines=%d", where.name, lines), func(b *testing.B) {
+				off := where.offset(b, dag.Source)
+				text := dag.Source
+				tree := MustParse(text)
+				prev := AnalyzeAfter(NewFile(text, tree.Copy(), reg), serverOptions, nil)
+				b.ReportAllocs()
+				i, reused := 0, 0
+				for b.Loop() {
+					base := tree.Copy()
+					text = oneCharEdit(text, base, off, "xo"[i%2])
+					next, err := Parse(context.Background(), text, base)
+					if err != nil {
+						b.Fatal(err)
+					}
+					base.Close()
+					res := AnalyzeAfter(NewFile(text, next.Copy(), reg), serverOptions, prev)
+					if len(res.Findings) != dag.Calls {
+						b.Fatalf("got %d findings, want %d", len(res.Findings), dag.Calls)
+					}
+					prev.File.Tree.Close()
+					tree.Close()
+					tree, prev = next, res
+					reused += res.memo.reused
+					i++
 				}
-				base.Close()
-				res := Analyze(NewFile(text, next, reg), serverOptions)
-				if len(res.Findings) != dag.Calls {
-					b.Fatalf("got %d findings, want %d", len(res.Findings), dag.Calls)
-				}
+				b.ReportMetric(float64(reused)/float64(i), "reused/op")
 				tree.Close()
-				tree = next
-				i++
-			}
-			tree.Close()
-		})
+			})
+		}
 	}
+}
+
+// commentOffset returns the offset of a letter in the comment of the
+// stage nearest to the middle of src.
+func commentOffset(b *testing.B, src []byte) int {
+	b.Helper()
+	marker := []byte(": one pod, then a notification.")
+	at := bytes.Index(src[len(src)/2:], marker)
+	if at < 0 {
+		b.Fatal("the generated DAG has no stage comment to edit")
+	}
+	return len(src)/2 + at + len(": o")
 }
 
 // BenchmarkHover measures the hover on a call's class name in a document
@@ -198,5 +223,22 @@ func BenchmarkHover(b *testing.B) {
 			}
 		})
 		tree.Close()
+	}
+}
+
+// BenchmarkSyntaxCopy measures copying a parsed tree into Go memory, which
+// every analysis does once.
+func BenchmarkSyntaxCopy(b *testing.B) {
+	for _, lines := range benchSizes {
+		src := corpus.Generate(0, lines).Source
+		tree := MustParse(src)
+		b.Run(fmt.Sprintf("lines=%d", lines), func(b *testing.B) {
+			b.ReportAllocs()
+			nodes := 0
+			for b.Loop() {
+				nodes = len(NewSyntax(tree.RootNode()).nodes)
+			}
+			b.ReportMetric(float64(nodes), "nodes")
+		})
 	}
 }

@@ -30,6 +30,9 @@ type snapshot struct {
 	result   *analysis.Result
 	registry *mappings.Registry
 	mapper   *mapper
+	// base is the previous version's analysis, whose rewrites the first
+	// analysis of this version may reuse.
+	base *analysis.Result
 }
 
 // analyze returns the analysis of the snapshot for reg, computing it on
@@ -45,21 +48,35 @@ func (s *snapshot) analyze(reg *mappings.Registry, opts analysis.Options) *analy
 		s.result, s.registry = &analysis.Result{}, reg
 		return s.result
 	}
-	// The tree-sitter binding caches a Go object for every node it hands
-	// out until the tree is freed. The file gets its own copy of the tree,
-	// so that cache goes with a dropped result while s.tree stays for the
-	// next incremental parse.
+	// The file gets its own reference to the tree, so that a dropped
+	// result frees nothing that s.tree needs for the next incremental
+	// parse.
 	f := analysis.NewFile(s.text, s.tree.Copy(), reg)
-	s.result = analysis.Analyze(f, opts)
+	s.result = analysis.AnalyzeAfter(f, opts, s.base)
 	s.registry = reg
+	s.base = nil
 	return s.result
+}
+
+// reusable returns the latest analysis of this version or of the ones
+// before it, for the next version to reuse. It returns nil rather than wait
+// for an analysis in progress.
+func (s *snapshot) reusable() *analysis.Result {
+	if !s.mu.TryLock() {
+		return nil
+	}
+	defer s.mu.Unlock()
+	if s.result != nil && s.result.File != nil {
+		return s.result
+	}
+	return s.base
 }
 
 // dropResult discards the analysis, which the next analyze recomputes.
 func (s *snapshot) dropResult() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.result, s.registry = nil, nil
+	s.result, s.registry, s.base = nil, nil, nil
 }
 
 // maxAnalysed is the number of snapshots whose analysis stays in memory.
@@ -183,7 +200,7 @@ func applyChanges(ctx context.Context, prev *snapshot, version int32, changes []
 	if err != nil {
 		return nil, err
 	}
-	return &snapshot{uri: prev.uri, version: version, text: text, tree: tree, mapper: m}, nil
+	return &snapshot{uri: prev.uri, version: version, text: text, tree: tree, mapper: m, base: prev.reusable()}, nil
 }
 
 // point returns the tree-sitter point (row and byte column) of offset.
