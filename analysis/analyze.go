@@ -97,6 +97,9 @@ type Options struct {
 	// whole rewritten file once per fix. A caller that sets it must call
 	// CheckFix before it offers or applies a fix's edits.
 	DeferRewriteCheck bool
+	// FirstFixOnly computes only the fix a finding offers first, for
+	// callers that show no other, such as airshift check.
+	FirstFixOnly bool
 }
 
 func (o Options) withDefaults() Options {

@@ -109,7 +109,7 @@ func (m *rewriteMemo) reuse(stmt string, nth int, move func(int) (int, bool)) ([
 // strictly inside a free string. Otherwise it returns nil.
 func (m *rewriteMemo) offsetsTo(next *rewriteMemo) func(int) (int, bool) {
 	if m.registry != next.registry || m.opts.WorkPool != next.opts.WorkPool ||
-		m.opts.Entrypoint != next.opts.Entrypoint || m.opts.DeferRewriteCheck != next.opts.DeferRewriteCheck ||
+		m.opts.Entrypoint != next.opts.Entrypoint || m.opts.DeferRewriteCheck != next.opts.DeferRewriteCheck || m.opts.FirstFixOnly != next.opts.FirstFixOnly ||
 		len(m.free) != len(next.free) {
 		return nil
 	}

@@ -134,6 +134,9 @@ func rewrite(f *File, call *Call, opts Options) ([]Fix, string) {
 			return nil, reason
 		}
 		fixes = append(fixes, fix)
+		if opts.FirstFixOnly {
+			return fixes, ""
+		}
 	}
 	jobPlan := buildPlan(call, f.indent)
 	jobPlan.shapeB = true

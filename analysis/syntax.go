@@ -20,107 +20,132 @@ bool ts_tree_cursor_goto_parent(TSTreeCursor *);
 uint16_t ts_node_symbol(TSNode);
 uint32_t ts_node_start_byte(TSNode);
 uint32_t ts_node_end_byte(TSNode);
+uint32_t ts_node_child_count(TSNode);
 bool ts_node_is_named(TSNode);
 bool ts_node_is_missing(TSNode);
 bool ts_node_has_error(TSNode);
 
 enum { FLAT_NAMED = 1, FLAT_MISSING = 2, FLAT_HAS_ERROR = 4 };
 
-// flat_node must match flatNode in Go.
+// flat_node must match Node in Go.
 typedef struct {
 	uint32_t start, end;
-	int32_t parent, next;
+	int32_t parent, first, self;
 	uint32_t children, named;
 	uint16_t symbol, field;
 	uint32_t flags;
 } flat_node;
 
-// flatten writes the nodes under root in preorder, so that a node's first
-// child, when it has one, follows it. It returns the number of nodes, or
-// -1 when memory runs out; *out is then freed and NULL.
+// frame is a node whose children flatten is writing: the slot of the next
+// child, and the end of the node's block of children.
+typedef struct {
+	int32_t node, slot, end;
+} frame;
+
+static void *grow(void *p, size_t *cap, size_t need, size_t size) {
+	if (need <= *cap) {
+		return p;
+	}
+	size_t next = *cap * 2;
+	while (next < need) {
+		next *= 2;
+	}
+	void *grown = realloc(p, next * size);
+	if (grown != NULL) {
+		*cap = next;
+	}
+	return grown;
+}
+
+// flatten writes the nodes under root with each node's children in one
+// contiguous block, the root first. It returns the number of nodes, or -1
+// when memory runs out and -2 when a child count disagrees with the
+// children the cursor visits. *out is then NULL.
 static int64_t flatten(TSNode root, flat_node **out) {
-	size_t cap = 1024, n = 0;
+	size_t cap = 1024, depthCap = 64, n = 1;
 	flat_node *nodes = malloc(cap * sizeof(flat_node));
-	// last[d] is the previous child seen at depth d, whose next it links.
-	size_t depthCap = 64;
-	int32_t *last = malloc(depthCap * sizeof(int32_t));
-	if (nodes == NULL || last == NULL) {
+	frame *stack = malloc(depthCap * sizeof(frame));
+	int64_t status = 0;
+	*out = NULL;
+	if (nodes == NULL || stack == NULL) {
 		free(nodes);
-		free(last);
-		*out = NULL;
+		free(stack);
 		return -1;
 	}
 	TSTreeCursor cursor = ts_tree_cursor_new(root);
-	int32_t parent = -1;
 	size_t depth = 0;
-	last[0] = -1;
+	int32_t current = 0;
+	nodes[0].parent = -1;
+	nodes[0].self = 0;
+	nodes[0].field = 0;
 	for (;;) {
-		if (n == cap) {
-			cap *= 2;
-			flat_node *grown = realloc(nodes, cap * sizeof(flat_node));
-			if (grown == NULL) {
-				free(nodes);
-				free(last);
-				ts_tree_cursor_delete(&cursor);
-				*out = NULL;
-				return -1;
-			}
-			nodes = grown;
-		}
 		TSNode node = ts_tree_cursor_current_node(&cursor);
-		flat_node *f = &nodes[n];
+		flat_node *f = &nodes[current];
 		f->start = ts_node_start_byte(node);
 		f->end = ts_node_end_byte(node);
-		f->parent = parent;
-		f->next = -1;
-		f->children = 0;
-		f->named = 0;
 		f->symbol = ts_node_symbol(node);
-		f->field = ts_tree_cursor_current_field_id(&cursor);
 		f->flags = (ts_node_is_named(node) ? FLAT_NAMED : 0) |
 			(ts_node_is_missing(node) ? FLAT_MISSING : 0) |
 			(ts_node_has_error(node) ? FLAT_HAS_ERROR : 0);
-		if (last[depth] >= 0) {
-			nodes[last[depth]].next = (int32_t)n;
-		}
-		last[depth] = (int32_t)n;
-		if (parent >= 0) {
-			nodes[parent].children++;
-			if (f->flags & FLAT_NAMED) {
-				nodes[parent].named++;
+		f->children = ts_node_child_count(node);
+		f->named = 0;
+		f->first = -1;
+		if (f->children > 0 && ts_tree_cursor_goto_first_child(&cursor)) {
+			// Reserve the block of children, then descend into the first.
+			int32_t first = (int32_t)n;
+			n += f->children;
+			flat_node *grown = grow(nodes, &cap, n, sizeof(flat_node));
+			frame *deeper = grow(stack, &depthCap, depth + 1, sizeof(frame));
+			if (grown == NULL || deeper == NULL) {
+				nodes = grown == NULL ? nodes : grown;
+				stack = deeper == NULL ? stack : deeper;
+				status = -1;
+				break;
 			}
+			nodes = grown;
+			stack = deeper;
+			nodes[current].first = first;
+			stack[depth++] = (frame){current, first, first + (int32_t)nodes[current].children};
+		} else if (f->children > 0) {
+			status = -2;
+			break;
 		}
-		int32_t self = (int32_t)n;
-		n++;
-		if (ts_tree_cursor_goto_first_child(&cursor)) {
-			depth++;
-			if (depth == depthCap) {
-				depthCap *= 2;
-				int32_t *grown = realloc(last, depthCap * sizeof(int32_t));
-				if (grown == NULL) {
-					free(nodes);
-					free(last);
-					ts_tree_cursor_delete(&cursor);
-					*out = NULL;
-					return -1;
-				}
-				last = grown;
+		// Place the cursor's node in its parent's block, climbing while the
+		// parents have no further child.
+		for (;;) {
+			if (depth == 0) {
+				goto done;
 			}
-			last[depth] = -1;
-			parent = self;
-			continue;
-		}
-		while (!ts_tree_cursor_goto_next_sibling(&cursor)) {
-			if (depth == 0 || !ts_tree_cursor_goto_parent(&cursor)) {
-				ts_tree_cursor_delete(&cursor);
-				free(last);
-				*out = nodes;
-				return (int64_t)n;
+			frame *top = &stack[depth - 1];
+			if (top->slot < top->end && (top->slot == nodes[top->node].first || ts_tree_cursor_goto_next_sibling(&cursor))) {
+				current = top->slot++;
+				nodes[current].parent = top->node;
+				nodes[current].self = current;
+				nodes[current].field = ts_tree_cursor_current_field_id(&cursor);
+				break;
 			}
+			if (top->slot != top->end || ts_tree_cursor_goto_next_sibling(&cursor)) {
+				status = -2;
+				goto done;
+			}
+			ts_tree_cursor_goto_parent(&cursor);
 			depth--;
-			parent = nodes[parent].parent;
 		}
 	}
+done:
+	ts_tree_cursor_delete(&cursor);
+	free(stack);
+	if (status < 0) {
+		free(nodes);
+		return status;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if (nodes[i].flags & FLAT_NAMED) {
+			nodes[nodes[i].parent].named++;
+		}
+	}
+	*out = nodes;
+	return (int64_t)n;
 }
 */
 import "C"
@@ -132,15 +157,6 @@ import (
 	sitter "github.com/smacker/go-tree-sitter"
 	"github.com/smacker/go-tree-sitter/python"
 )
-
-// flatNode is the C flat_node.
-type flatNode struct {
-	start, end      uint32
-	parent, next    int32
-	children, named uint32
-	symbol, field   uint16
-	flags           uint32
-}
 
 const (
 	flagNamed    = 1
@@ -155,18 +171,20 @@ const (
 // copies the whole tree instead.
 type Syntax struct {
 	nodes []Node
-	// kids holds each node's children, and named its named children, as
-	// contiguous runs of node indexes, so that Child(i) costs one lookup.
-	kids, named []int32
 }
 
 // Node is one node of a Syntax. Its methods mirror those of sitter.Node.
+// Its layout is the C flat_node's. It holds no Go pointer, so the garbage
+// collector never scans a tree, and it finds its relatives by index within
+// the Syntax's slice.
 type Node struct {
-	flatNode
-	// kidsAt and namedAt are where the node's runs in Syntax.kids and
-	// Syntax.named start.
-	kidsAt, namedAt int32
-	syn             *Syntax
+	start, end uint32
+	// parent, first and self index the parent, the first child (-1 for
+	// none) and this node. The children of a node are contiguous.
+	parent, first, self int32
+	children, named     uint32
+	symbol, field       uint16
+	flags               uint32
 }
 
 var grammar struct {
@@ -199,37 +217,21 @@ func loadGrammar() {
 func NewSyntax(root *sitter.Node) *Syntax {
 	loadGrammar()
 
-	// sitter.Node starts with the C TSNode it wraps.
+	// NOTE: this relies on go-tree-sitter's unexported layout, where
+	// sitter.Node starts with the C TSNode it wraps. TestSyntaxCopyMatchesTree
+	// fails if a new version changes it.
 	cnode := *(*C.TSNode)(unsafe.Pointer(root))
 	var out *C.flat_node
 	n := int64(C.flatten(cnode, &out))
-	if n < 0 {
+	switch {
+	case n == -1:
 		panic("analysis: out of memory while copying a syntax tree")
+	case n < 0:
+		panic("analysis: a tree-sitter child count differs from the children its cursor visits")
 	}
 	defer C.free(unsafe.Pointer(out))
-	flat := unsafe.Slice((*flatNode)(unsafe.Pointer(out)), n)
-
 	s := &Syntax{nodes: make([]Node, n)}
-	var kids, named int32
-	for i := range flat {
-		s.nodes[i] = Node{flatNode: flat[i], kidsAt: kids, namedAt: named, syn: s}
-		kids += int32(flat[i].children)
-		named += int32(flat[i].named)
-	}
-
-	s.kids, s.named = make([]int32, kids), make([]int32, named)
-	filled := make([]int32, n)
-	namedFilled := make([]int32, n)
-	for i := 1; i < len(s.nodes); i++ {
-		p := s.nodes[i].parent
-		parent := &s.nodes[p]
-		s.kids[parent.kidsAt+filled[p]] = int32(i)
-		filled[p]++
-		if s.nodes[i].flags&flagNamed != 0 {
-			s.named[parent.namedAt+namedFilled[p]] = int32(i)
-			namedFilled[p]++
-		}
-	}
+	copy(s.nodes, unsafe.Slice((*Node)(unsafe.Pointer(out)), n))
 	return s
 }
 
@@ -241,11 +243,12 @@ func (s *Syntax) Root() *Node {
 	return &s.nodes[0]
 }
 
+// at returns the node at index i of n's Syntax, or nil for -1.
 func (n *Node) at(i int32) *Node {
 	if i < 0 {
 		return nil
 	}
-	return &n.syn.nodes[i]
+	return (*Node)(unsafe.Add(unsafe.Pointer(n), int(i-n.self)*int(unsafe.Sizeof(Node{}))))
 }
 
 // Type is the node's grammar symbol name, such as "call" or "identifier".
@@ -268,23 +271,21 @@ func (n *Node) Parent() *Node     { return n.at(n.parent) }
 func (n *Node) ChildCount() uint32      { return n.children }
 func (n *Node) NamedChildCount() uint32 { return n.named }
 
-// firstChild returns the node's first child, or nil.
-func (n *Node) firstChild() *Node {
-	if n.children == 0 {
+// NextSibling returns the next child of the node's parent, or nil.
+func (n *Node) NextSibling() *Node {
+	parent := n.Parent()
+	if parent == nil || n.self+1 >= parent.first+int32(parent.children) {
 		return nil
 	}
-	return n.Child(0)
+	return n.at(n.self + 1)
 }
-
-// NextSibling returns the next child of the node's parent, or nil.
-func (n *Node) NextSibling() *Node { return n.at(n.next) }
 
 // Child returns the child at index i, or nil.
 func (n *Node) Child(i int) *Node {
 	if i < 0 || i >= int(n.children) {
 		return nil
 	}
-	return &n.syn.nodes[n.syn.kids[int(n.kidsAt)+i]]
+	return n.at(n.first + int32(i))
 }
 
 // NamedChild returns the named child at index i, or nil.
@@ -292,7 +293,17 @@ func (n *Node) NamedChild(i int) *Node {
 	if i < 0 || i >= int(n.named) {
 		return nil
 	}
-	return &n.syn.nodes[n.syn.named[int(n.namedAt)+i]]
+	for k := range int32(n.children) {
+		c := n.at(n.first + k)
+		if c.flags&flagNamed == 0 {
+			continue
+		}
+		if i == 0 {
+			return c
+		}
+		i--
+	}
+	return nil
 }
 
 // ChildByFieldName returns the first child in the grammar field name, or nil.
@@ -301,10 +312,17 @@ func (n *Node) ChildByFieldName(name string) *Node {
 	if !ok {
 		return nil
 	}
-	for c := n.firstChild(); c != nil; c = c.NextSibling() {
-		if c.field == id {
+	for k := range int32(n.children) {
+		if c := n.at(n.first + k); c.field == id {
 			return c
 		}
 	}
 	return nil
 }
+
+// Node must have the size of the C flat_node: either array length below is
+// negative, which does not compile, when they differ.
+var (
+	_ [unsafe.Sizeof(Node{}) - C.sizeof_flat_node]struct{}
+	_ [C.sizeof_flat_node - unsafe.Sizeof(Node{})]struct{}
+)

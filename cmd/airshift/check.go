@@ -64,7 +64,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		status = exitError
 	}
 	progress := progressLine(stderr, len(files))
-	results := scanFiles(context.Background(), files, reg, analysis.Options{WorkPool: common.workPool}, cfg, progress)
+	// check shows one fix per finding. The text formats print no edits,
+	// so they skip the parse that proves a fix valid, as fix runs it
+	// before it writes. The formats that print edits prove each one.
+	opts := analysis.Options{WorkPool: common.workPool, FirstFixOnly: true, DeferRewriteCheck: true}
+	prove := *format == "json" || *format == "sarif"
+	results := scanFiles(context.Background(), files, reg, opts, prove, cfg, progress)
 	progress(-1)
 
 	var tally counts

@@ -83,7 +83,7 @@ func collectFiles(paths []string) ([]string, []error) {
 
 // scanFiles analyses files on all cores and returns the results in the
 // order of files.
-func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, cfg *config.Config, progress func(done int)) []fileResult {
+func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, prove bool, cfg *config.Config, progress func(done int)) []fileResult {
 	results := make([]fileResult, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -97,6 +97,9 @@ func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts
 				fileOpts := opts
 				fileOpts.Enabled = enabledFor(cfg, files[i])
 				results[i] = analyzeFile(ctx, files[i], reg, fileOpts)
+				if prove {
+					proveFixes(&results[i])
+				}
 				if progress != nil {
 					mu.Lock()
 					done++
@@ -134,6 +137,21 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 	return fileResult{path: path, src: src, findings: res.Findings, file: f}
 }
 
+// proveFixes checks the first fix of each finding with analysis.CheckFix,
+// for results analysed with Options.DeferRewriteCheck. A fix that fails
+// is dropped and its error becomes the finding's reason for having none.
+func proveFixes(r *fileResult) {
+	for i := range r.findings {
+		fd := &r.findings[i]
+		if len(fd.Fixes) == 0 {
+			continue
+		}
+		if err := analysis.CheckFix(r.file, &fd.Fixes[0]); err != nil {
+			fd.Fixes, fd.NoFixReason = nil, err.Error()
+		}
+	}
+}
+
 // entrypointFor returns path relative to its project root, so the deploy
 // command in a rewrite does not depend on where airshift ran. Without a
 // root it is the path as given.
@@ -151,8 +169,18 @@ func entrypointFor(path string) string {
 // projectFolder returns the folder that prefect.yaml belongs in for the
 // absolute path abs: its project root, or its own folder without one.
 func projectFolder(abs string) string {
-	return deployfiles.ProjectFolder(abs, "")
+	dir := filepath.Dir(abs)
+	if folder, ok := projectFolders.Load(dir); ok {
+		return folder.(string)
+	}
+	folder := deployfiles.ProjectFolder(abs, "")
+	projectFolders.Store(dir, folder)
+	return folder
 }
+
+// projectFolders maps a folder to its project folder, so that a scan looks
+// for the project markers once per folder rather than once per file.
+var projectFolders sync.Map
 
 // location is a 1-based row and a 1-based column counted in characters,
 // as ruff reports them.
