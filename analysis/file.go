@@ -179,6 +179,12 @@ func lineStarts(src []byte) []int {
 	return starts
 }
 
+// Detached returns a copy of f with only its text, lines and syntax error,
+// so that the rest of the analysis can be freed.
+func (f *File) Detached() *File {
+	return &File{Src: f.Src, HasErrors: f.HasErrors, ErrorStart: f.ErrorStart, ErrorMessage: f.ErrorMessage, lineStarts: f.lineStarts, indent: f.indent, registry: f.registry}
+}
+
 // Line returns the zero-based line of byte offset off.
 func (f *File) Line(off int) int {
 	return sort.Search(len(f.lineStarts), func(i int) bool { return f.lineStarts[i] > off }) - 1

@@ -100,6 +100,7 @@ func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts
 				if prove {
 					proveFixes(&results[i])
 				}
+				results[i].release()
 				if progress != nil {
 					mu.Lock()
 					done++
@@ -133,8 +134,22 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 	}
 	opts.Entrypoint = entrypointFor(path)
 	f := analysis.NewFile(src, tree, reg)
+	// The analysis walks its own copy of the tree.
+	tree.Close()
 	res := analysis.Analyze(f, opts)
 	return fileResult{path: path, src: src, findings: res.Findings, file: f}
+}
+
+// release drops what the output does not need, the syntax tree and the
+// calls, so that a scan of many files holds only their text and findings.
+func (r *fileResult) release() {
+	if r.file == nil {
+		return
+	}
+	r.file = r.file.Detached()
+	for i := range r.findings {
+		r.findings[i].Call = nil
+	}
 }
 
 // proveFixes checks the first fix of each finding with analysis.CheckFix,
