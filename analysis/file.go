@@ -179,6 +179,12 @@ func lineStarts(src []byte) []int {
 	return starts
 }
 
+// NewTextFile returns a File with only src and its lines, for callers that
+// convert offsets of findings they already have.
+func NewTextFile(src []byte) *File {
+	return &File{Src: src, lineStarts: lineStarts(src)}
+}
+
 // Detached returns a copy of f with only its text, lines and syntax error,
 // so that the rest of the analysis can be freed.
 func (f *File) Detached() *File {

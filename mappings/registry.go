@@ -2,6 +2,7 @@ package mappings
 
 import (
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -248,4 +249,23 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Fingerprint returns bytes that differ between two registries whose
+// lookups or mappings differ, for caches of analysis results.
+func (r *Registry) Fingerprint() []byte {
+	var b strings.Builder
+	keys := make([]string, 0, len(r.byModuleClass))
+	for key := range r.byModuleClass {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		data, _ := json.Marshal(r.byModuleClass[key])
+		b.WriteString(key)
+		b.WriteByte(0)
+		b.Write(data)
+		b.WriteByte(0)
+	}
+	return []byte(b.String())
 }

@@ -22,6 +22,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	common.register(fs)
 	format := fs.String("format", "text", "output format: text, json (ruff's JSON with fix edits), sarif (SARIF 2.1.0 for GitHub code scanning) or github (GitHub Actions annotations)")
 	statistics := fs.Bool("statistics", false, "print the number of findings per rule instead of the findings (with --format text or json)")
+	noCache := fs.Bool("no-cache", false, "analyse every file, without reading or writing the results cache")
+	cacheDir := fs.String("cache-dir", "", "folder of the results cache (default $AIRSHIFT_CACHE_DIR, else .airshift_cache in the project folder)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseStatus(err)
@@ -67,10 +69,17 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	// check shows one fix per finding. The text formats print no edits,
 	// so they skip the parse that proves a fix valid, as fix runs it
 	// before it writes. The formats that print edits prove each one.
-	opts := analysis.Options{WorkPool: common.workPool, FirstFixOnly: true, DeferRewriteCheck: true}
+	opts := checkOptions(common.workPool)
 	prove := *format == "json" || *format == "sarif"
-	results := scanFiles(context.Background(), files, reg, opts, prove, cfg, progress)
+	var cache *resultCache
+	if !*noCache {
+		cache = openCache(cacheFolder(*cacheDir, paths), reg, common.workPool, prove)
+	}
+	results := scanFiles(context.Background(), files, reg, opts, prove, cache, cfg, progress)
 	progress(-1)
+	if err := cache.close(); err != nil {
+		fmt.Fprintf(stderr, "airshift: results cache not written (the next check analyses every file again): %v\n", err)
+	}
 
 	var tally counts
 	var analyzed []fileResult
@@ -111,6 +120,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 		status = exitFindings
 	}
 	return status
+}
+
+// checkOptions are the analysis options of check: one fix per finding,
+// not proven valid.
+func checkOptions(workPool string) analysis.Options {
+	return analysis.Options{WorkPool: workPool, FirstFixOnly: true, DeferRewriteCheck: true}
 }
 
 // writeText prints one line per finding: path:row:column: CODE message,

@@ -82,8 +82,9 @@ func collectFiles(paths []string) ([]string, []error) {
 }
 
 // scanFiles analyses files on all cores and returns the results in the
-// order of files.
-func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, prove bool, cfg *config.Config, progress func(done int)) []fileResult {
+// order of files. prove runs CheckFix on each finding's first fix, and
+// cache, when not nil, supplies and keeps the findings per file content.
+func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts analysis.Options, prove bool, cache *resultCache, cfg *config.Config, progress func(done int)) []fileResult {
 	results := make([]fileResult, len(files))
 	jobs := make(chan int)
 	var wg sync.WaitGroup
@@ -94,13 +95,10 @@ func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				fileOpts := opts
-				fileOpts.Enabled = enabledFor(cfg, files[i])
-				results[i] = analyzeFile(ctx, files[i], reg, fileOpts)
-				if prove {
-					proveFixes(&results[i])
+				results[i] = scanFile(ctx, files[i], reg, opts, prove, cache)
+				if r := &results[i]; r.err == nil {
+					r.findings = keepEnabled(r.findings, enabledFor(cfg, files[i]))
 				}
-				results[i].release()
 				if progress != nil {
 					mu.Lock()
 					done++
@@ -118,12 +116,45 @@ func scanFiles(ctx context.Context, files []string, reg *mappings.Registry, opts
 	return results
 }
 
-func analyzeFile(ctx context.Context, path string, reg *mappings.Registry, opts analysis.Options) fileResult {
+// scanFile returns the findings of every rule for the file at path, from
+// the cache when it has them.
+func scanFile(ctx context.Context, path string, reg *mappings.Registry, opts analysis.Options, prove bool, cache *resultCache) fileResult {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return fileResult{path: path, err: err}
 	}
-	return analyzeSource(ctx, path, src, reg, opts)
+	opts.Entrypoint = entrypointFor(path)
+	var key string
+	if cache != nil {
+		key = cache.key(opts.Entrypoint, src)
+		if findings, ok := cache.get(key); ok {
+			return fileResult{path: path, src: src, findings: findings, file: analysis.NewTextFile(src)}
+		}
+	}
+	r := analyzeSource(ctx, path, src, reg, opts)
+	if r.err != nil {
+		return r
+	}
+	if prove {
+		proveFixes(&r)
+	}
+	r.release()
+	cache.put(key, r.findings)
+	return r
+}
+
+// keepEnabled returns the findings whose rule enabled selects.
+func keepEnabled(findings []analysis.Finding, enabled func(string) bool) []analysis.Finding {
+	if enabled == nil {
+		return findings
+	}
+	kept := findings[:0:0]
+	for _, fd := range findings {
+		if enabled(fd.Rule) {
+			kept = append(kept, fd)
+		}
+	}
+	return kept
 }
 
 // analyzeSource analyses src as the content of path.
@@ -132,7 +163,9 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 	if err != nil {
 		return fileResult{path: path, err: err}
 	}
-	opts.Entrypoint = entrypointFor(path)
+	if opts.Entrypoint == "" {
+		opts.Entrypoint = entrypointFor(path)
+	}
 	f := analysis.NewFile(src, tree, reg)
 	// The analysis walks its own copy of the tree.
 	tree.Close()

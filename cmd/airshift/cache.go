@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+
+	"github.com/airshift/airshift/analysis"
+	"github.com/airshift/airshift/analysis/deployfiles"
+	"github.com/airshift/airshift/mappings"
+)
+
+// cacheFileName is the file in the cache folder that holds check's results.
+const cacheFileName = "check-v1.gob"
+
+// resultCache keeps check's findings per file content between runs, so
+// that a scan reads and hashes an unchanged file instead of parsing it. An entry's key covers everything its findings depend on:
+// the airshift binary, the mappings, the work pool, the file's entry point,
+// whether fixes were proven, and the file's bytes. Rule selection is
+// applied after the cache, so it is not part of the key.
+type resultCache struct {
+	path     string
+	settings []byte
+	binary   string
+
+	// mu guards the maps: loaded from the file, and used by this run.
+	mu     sync.Mutex
+	loaded map[string][]cachedFinding
+	used   map[string][]cachedFinding
+	// stale is set when the file must be written: a new or dropped entry.
+	stale bool
+	// hits counts the files served from the cache.
+	hits int
+}
+
+// cacheContent is the gob form of the cache file.
+type cacheContent struct {
+	Binary  string
+	Entries map[string][]cachedFinding
+}
+
+type cachedFinding struct {
+	Rule        string
+	Start, End  int
+	Message     string
+	Related     []analysis.Related
+	Fixes       []cachedFix
+	NoFixReason string
+}
+
+type cachedFix struct {
+	Title        string
+	Safety       analysis.Safety
+	Preferred    bool
+	Edits        []analysis.Edit
+	Reasons      []string
+	NoEquivalent []string
+}
+
+// cacheFolder returns the folder check keeps its cache in: the flag's
+// value, then $AIRSHIFT_CACHE_DIR, then .airshift_cache in the project
+// folder of the first path.
+func cacheFolder(flagValue string, paths []string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("AIRSHIFT_CACHE_DIR"); env != "" {
+		return env
+	}
+	abs, err := filepath.Abs(paths[0])
+	if err != nil {
+		return ".airshift_cache"
+	}
+	if info, err := os.Stat(abs); err == nil && info.IsDir() {
+		// ProjectFolder starts from the folder of the path it is given.
+		abs = filepath.Join(abs, "-")
+	}
+	return filepath.Join(deployfiles.ProjectFolder(abs, ""), ".airshift_cache")
+}
+
+// openCache reads the cache in folder. A missing, unreadable or outdated
+// cache file gives an empty cache, which close rewrites.
+func openCache(folder string, reg *mappings.Registry, workPool string, prove bool) *resultCache {
+	c := &resultCache{path: filepath.Join(folder, cacheFileName), loaded: map[string][]cachedFinding{}, used: map[string][]cachedFinding{}}
+	c.binary = binaryHash()
+	var settings bytes.Buffer
+	fmt.Fprintf(&settings, "work pool %q\x00prove %t\x00", workPool, prove)
+	settings.Write(reg.Fingerprint())
+	c.settings = settings.Bytes()
+
+	data, err := os.ReadFile(c.path)
+	if err != nil {
+		return c
+	}
+	var content cacheContent
+	if gob.NewDecoder(bytes.NewReader(data)).Decode(&content) != nil || content.Binary != c.binary || c.binary == "" {
+		c.stale = true
+		return c
+	}
+	c.loaded = content.Entries
+	return c
+}
+
+// binaryHash returns the SHA-256 of the running executable, or "" when it
+// cannot be read, which disables the cache.
+func binaryHash() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	file, err := os.Open(exe)
+	if err != nil {
+		return ""
+	}
+	defer file.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, file); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// key returns the cache key of a file's content at entrypoint.
+func (c *resultCache) key(entrypoint string, src []byte) string {
+	h := sha256.New()
+	h.Write(c.settings)
+	fmt.Fprintf(h, "\x00entrypoint %q\x00", entrypoint)
+	h.Write(src)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// get returns the findings cached under key, and false on a miss.
+func (c *resultCache) get(key string) ([]analysis.Finding, bool) {
+	if c == nil || c.binary == "" {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cached, ok := c.loaded[key]
+	if !ok {
+		return nil, false
+	}
+	c.used[key] = cached
+	c.hits++
+	return fromCache(cached), true
+}
+
+// put records the findings of a file analysed in this run.
+func (c *resultCache) put(key string, findings []analysis.Finding) {
+	if c == nil || c.binary == "" {
+		return
+	}
+	cached := toCache(findings)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.used[key] = cached
+	c.stale = true
+}
+
+// close writes the cache when this run changed it. Entries of files this
+// run did not see are dropped, so the file does not grow without bound.
+func (c *resultCache) close() error {
+	if c == nil || c.binary == "" || !c.stale && len(c.used) == len(c.loaded) {
+		return nil
+	}
+	var data bytes.Buffer
+	if err := gob.NewEncoder(&data).Encode(cacheContent{Binary: c.binary, Entries: c.used}); err != nil {
+		return err
+	}
+	folder := filepath.Dir(c.path)
+	if err := os.MkdirAll(folder, 0o755); err != nil {
+		return err
+	}
+	// The folder ignores itself, so that it never shows in git status.
+	ignore := filepath.Join(folder, ".gitignore")
+	if _, err := os.Stat(ignore); os.IsNotExist(err) {
+		if err := os.WriteFile(ignore, []byte("# Created by airshift check.\n*\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	return deployfiles.WriteAtomic(c.path, data.Bytes())
+}
+
+func toCache(findings []analysis.Finding) []cachedFinding {
+	out := make([]cachedFinding, len(findings))
+	for i, fd := range findings {
+		out[i] = cachedFinding{Rule: fd.Rule, Start: fd.Start, End: fd.End, Message: fd.Message, Related: fd.Related, NoFixReason: fd.NoFixReason}
+		for _, fx := range fd.Fixes {
+			out[i].Fixes = append(out[i].Fixes, cachedFix{
+				Title: fx.Title, Safety: fx.Safety, Preferred: fx.Preferred, Edits: fx.Edits,
+				Reasons: fx.Reasons, NoEquivalent: fx.NoEquivalent,
+			})
+		}
+	}
+	return out
+}
+
+func fromCache(cached []cachedFinding) []analysis.Finding {
+	out := make([]analysis.Finding, len(cached))
+	for i, c := range cached {
+		out[i] = analysis.Finding{Rule: c.Rule, Start: c.Start, End: c.End, Message: c.Message, Related: c.Related, NoFixReason: c.NoFixReason}
+		for _, fx := range c.Fixes {
+			out[i].Fixes = append(out[i].Fixes, analysis.Fix{
+				Title: fx.Title, Safety: fx.Safety, Preferred: fx.Preferred, Edits: fx.Edits,
+				Reasons: fx.Reasons, NoEquivalent: fx.NoEquivalent,
+			})
+		}
+	}
+	return out
+}
