@@ -175,7 +175,7 @@ func BenchmarkAnalyzeAfterEdit(b *testing.B) {
 						b.Fatal(err)
 					}
 					base.Close()
-					res := AnalyzeAfter(NewFile(text, next.Copy(), reg), serverOptions, prev)
+					res := AnalyzeAfter(NewFileAfter(text, next.Copy(), reg, prev.File), serverOptions, prev)
 					if len(res.Findings) != dag.Calls {
 						b.Fatalf("got %d findings, want %d", len(res.Findings), dag.Calls)
 					}

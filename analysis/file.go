@@ -103,7 +103,24 @@ func (c *Call) Keyword(name string) *Value {
 
 // NewFile analyses the structure of src parsed as tree.
 func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
-	syn := NewSyntax(tree.RootNode())
+	return newFile(src, tree, reg, NewSyntax(tree.RootNode()))
+}
+
+// NewFileAfter is NewFile for a new version of a document whose previous
+// File was prev (nil for none). It builds the syntax copy from prev's when
+// the edit allows.
+func NewFileAfter(src []byte, tree *sitter.Tree, reg *mappings.Registry, prev *File) *File {
+	var syn *Syntax
+	if prev != nil {
+		syn = reuseSyntax(prev.Syntax, prev.Src, src, tree.RootNode())
+	}
+	if syn == nil {
+		syn = NewSyntax(tree.RootNode())
+	}
+	return newFile(src, tree, reg, syn)
+}
+
+func newFile(src []byte, tree *sitter.Tree, reg *mappings.Registry, syn *Syntax) *File {
 	root := syn.Root()
 	f := &File{
 		Src: src, Tree: tree, Syntax: syn, HasErrors: root.HasError(), registry: reg,

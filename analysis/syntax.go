@@ -4,6 +4,7 @@ package analysis
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 // The layouts and functions below are tree-sitter's public C API, whose
 // code go-tree-sitter compiles into the same binary.
@@ -21,6 +22,10 @@ uint16_t ts_node_symbol(TSNode);
 uint32_t ts_node_start_byte(TSNode);
 uint32_t ts_node_end_byte(TSNode);
 uint32_t ts_node_child_count(TSNode);
+TSNode ts_node_descendant_for_byte_range(TSNode, uint32_t, uint32_t);
+TSNode ts_node_parent(TSNode);
+const char *ts_node_type(TSNode);
+bool ts_node_is_null(TSNode);
 bool ts_node_is_named(TSNode);
 bool ts_node_is_missing(TSNode);
 bool ts_node_has_error(TSNode);
@@ -147,6 +152,15 @@ done:
 	*out = nodes;
 	return (int64_t)n;
 }
+// enclosing_string returns the innermost string node around the bytes
+// [start, end) under root, or a null node.
+static TSNode enclosing_string(TSNode root, uint32_t start, uint32_t end) {
+	TSNode n = ts_node_descendant_for_byte_range(root, start, end);
+	while (!ts_node_is_null(n) && strcmp(ts_node_type(n), "string") != 0) {
+		n = ts_node_parent(n);
+	}
+	return n;
+}
 */
 import "C"
 
@@ -217,10 +231,18 @@ func loadGrammar() {
 func NewSyntax(root *sitter.Node) *Syntax {
 	loadGrammar()
 
+	return flattenNode(cnode(root))
+}
+
+// cnode returns the C node that root wraps.
+func cnode(root *sitter.Node) C.TSNode {
 	// NOTE: this relies on go-tree-sitter's unexported layout, where
 	// sitter.Node starts with the C TSNode it wraps. TestSyntaxCopyMatchesTree
 	// fails if a new version changes it.
-	cnode := *(*C.TSNode)(unsafe.Pointer(root))
+	return *(*C.TSNode)(unsafe.Pointer(root))
+}
+
+func flattenNode(cnode C.TSNode) *Syntax {
 	var out *C.flat_node
 	n := int64(C.flatten(cnode, &out))
 	switch {
@@ -326,3 +348,130 @@ var (
 	_ [unsafe.Sizeof(Node{}) - C.sizeof_flat_node]struct{}
 	_ [C.sizeof_flat_node - unsafe.Sizeof(Node{})]struct{}
 )
+
+// reuseSyntax returns the copy of the tree root, parsed from src, built
+// from prev, the copy for prevSrc, when src differs from prevSrc only
+// inside one string literal that keeps its shape. It returns nil when it
+// cannot, and the caller copies the whole tree.
+//
+// Outside that literal the two texts are equal. With no syntax error in
+// either tree, a string of the same kind and span leaves the parse around
+// it unchanged, so every other node is prev's with its offsets moved.
+// NOTE: that rests on the parse being deterministic, not on a tree-sitter
+// guarantee. TestAnalyzeAfterMatchesAnalyze compares the result with a
+// fresh copy after hundreds of random edits.
+func reuseSyntax(prev *Syntax, prevSrc, src []byte, root *sitter.Node) *Syntax {
+	if prev == nil || len(prev.nodes) == 0 || prev.nodes[0].flags&flagHasError != 0 || root.HasError() {
+		return nil
+	}
+	p := sharedPrefix(prevSrc, src)
+	if p == len(prevSrc) && p == len(src) {
+		return prev
+	}
+	suffix := sharedSuffix(prevSrc[p:], src[p:])
+	oldEnd, newEnd := len(prevSrc)-suffix, len(src)-suffix
+	delta := int64(newEnd - oldEnd)
+
+	old := prev.Root().innermostString(uint32(p), uint32(oldEnd))
+	if old == nil || int(old.start) >= p || int(old.end) <= oldEnd {
+		return nil
+	}
+	loadGrammar()
+	fresh := C.enclosing_string(cnode(root), C.uint32_t(p), C.uint32_t(newEnd))
+	if C.ts_node_is_null(fresh) {
+		return nil
+	}
+	sub := flattenNode(fresh)
+	k := len(sub.nodes)
+	if k-1 != old.descendants() || sub.nodes[0].start != old.start || int64(sub.nodes[0].end) != int64(old.end)+delta {
+		return nil
+	}
+
+	s := &Syntax{nodes: make([]Node, len(prev.nodes))}
+	copy(s.nodes, prev.nodes)
+	for i := range s.nodes {
+		n := &s.nodes[i]
+		if int(n.start) >= oldEnd {
+			n.start = uint32(int64(n.start) + delta)
+		}
+		if int(n.end) >= oldEnd {
+			n.end = uint32(int64(n.end) + delta)
+		}
+	}
+	// The literal's nodes: its root keeps its place, and its descendants
+	// fill the block that old's descendants held, in the same order.
+	index := func(j int32) int32 {
+		if j <= 0 {
+			return old.self
+		}
+		return old.first + j - 1
+	}
+	for j := range sub.nodes {
+		n, was := sub.nodes[j], s.nodes[index(int32(j))]
+		if n.symbol != was.symbol || n.flags != was.flags || n.children != was.children || n.named != was.named ||
+			j > 0 && n.field != was.field {
+			return nil
+		}
+		n.self = index(int32(j))
+		if j == 0 {
+			n.parent, n.field = was.parent, was.field
+		} else {
+			n.parent = index(n.parent)
+		}
+		if n.first >= 0 {
+			n.first = index(n.first)
+		}
+		s.nodes[n.self] = n
+	}
+	return s
+}
+
+// innermostString returns the deepest string node under n that contains
+// the bytes [start, end), or nil.
+func (n *Node) innermostString(start, end uint32) *Node {
+	var found *Node
+	for node := n; node != nil; {
+		if node.Type() == "string" {
+			found = node
+		}
+		var next *Node
+		for k := range int32(node.children) {
+			c := node.at(node.first + k)
+			if c.start <= start && end <= c.end {
+				next = c
+				break
+			}
+		}
+		node = next
+	}
+	return found
+}
+
+// descendants counts the nodes under n, n excluded.
+func (n *Node) descendants() int {
+	count := 0
+	for k := range int32(n.children) {
+		count += 1 + n.at(n.first+k).descendants()
+	}
+	return count
+}
+
+func sharedPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+func sharedSuffix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := 1; i <= n; i++ {
+		if a[len(a)-i] != b[len(b)-i] {
+			return i - 1
+		}
+	}
+	return n
+}

@@ -51,7 +51,11 @@ func (s *snapshot) analyze(reg *mappings.Registry, opts analysis.Options) *analy
 	// The file gets its own reference to the tree, so that a dropped
 	// result frees nothing that s.tree needs for the next incremental
 	// parse.
-	f := analysis.NewFile(s.text, s.tree.Copy(), reg)
+	var prevFile *analysis.File
+	if s.base != nil {
+		prevFile = s.base.File
+	}
+	f := analysis.NewFileAfter(s.text, s.tree.Copy(), reg, prevFile)
 	s.result = analysis.AnalyzeAfter(f, opts, s.base)
 	s.registry = reg
 	s.base = nil
