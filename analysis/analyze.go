@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -236,14 +237,28 @@ func related(call *Call) []Related {
 			if kw.Name != name {
 				continue
 			}
-			msg := name
-			if p, ok := ParamFor(call.Operator, name); ok {
-				msg = fmt.Sprintf("%s: %s %s", name, p.Dest, p.Target)
-			}
+			msg := relatedMessage(call.Operator, name)
 			out = append(out, Related{Start: kw.NameStart, End: kw.Value.End, Message: msg})
 		}
 	}
 	return out
+}
+
+// relatedMessages caches relatedMessage by operator and argument.
+var relatedMessages sync.Map
+
+// relatedMessage describes where an operator's argument goes in Prefect.
+func relatedMessage(operator, name string) string {
+	key := operator + "\x00" + name
+	if msg, ok := relatedMessages.Load(key); ok {
+		return msg.(string)
+	}
+	msg := name
+	if p, ok := ParamFor(operator, name); ok {
+		msg = fmt.Sprintf("%s: %s %s", name, p.Dest, p.Target)
+	}
+	relatedMessages.Store(key, msg)
+	return msg
 }
 
 var noqaPattern = regexp.MustCompile(`(?i)#\s*noqa(?::\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*))?`)

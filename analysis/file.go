@@ -46,6 +46,10 @@ type File struct {
 	subclasses map[int]*mappings.Mapping
 	// flowNames holds the names given to @flow(name=...) in the file.
 	flowNames map[string]bool
+	// dagValues holds the value of each DAG(...) or @dag(...) call that
+	// dagCall has read, by its node, because every operator call in a
+	// DAG reads the same one.
+	dagValues map[*Node]*Value
 	// factories maps the start of a function definition that returns a
 	// mapped operator call to that call.
 	factories map[int]*Call

@@ -164,7 +164,7 @@ func (f *File) dagCall(call *Node, keywords []Keyword, sc *scope) *Value {
 					if item == nil || item.Type() != "call" {
 						continue
 					}
-					if v := newValue(item, f.Src); isDAGCall(v) {
+					if v := f.dagValue(item); isDAGCall(v) {
 						return v
 					}
 				}
@@ -175,13 +175,27 @@ func (f *File) dagCall(call *Node, keywords []Keyword, sc *scope) *Value {
 				if dec.Type() != "decorator" || dec.NamedChildCount() == 0 || dec.NamedChild(0).Type() != "call" {
 					continue
 				}
-				if v := newValue(dec.NamedChild(0), f.Src); isDAGCall(v) {
+				if v := f.dagValue(dec.NamedChild(0)); isDAGCall(v) {
 					return v
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// dagValue returns a fresh copy of the value of the call n, which callers
+// may change.
+func (f *File) dagValue(n *Node) *Value {
+	if f.dagValues == nil {
+		f.dagValues = map[*Node]*Value{}
+	}
+	v, ok := f.dagValues[n]
+	if !ok {
+		v = newValue(n, f.Src)
+		f.dagValues[n] = v
+	}
+	return v.clone()
 }
 
 // isDAGCall reports whether v calls DAG or the @dag decorator.

@@ -51,6 +51,36 @@ type Keyword struct {
 	Origin string
 }
 
+// clone returns a deep copy of v.
+func (v *Value) clone() *Value {
+	if v == nil {
+		return nil
+	}
+	c := *v
+	c.Items = cloneValues(v.Items)
+	c.Keys = cloneValues(v.Keys)
+	c.Args = cloneValues(v.Args)
+	if v.Kwargs != nil {
+		c.Kwargs = make([]Keyword, len(v.Kwargs))
+		for i, kw := range v.Kwargs {
+			kw.Value = kw.Value.clone()
+			c.Kwargs[i] = kw
+		}
+	}
+	return &c
+}
+
+func cloneValues(values []*Value) []*Value {
+	if values == nil {
+		return nil
+	}
+	out := make([]*Value, len(values))
+	for i, v := range values {
+		out[i] = v.clone()
+	}
+	return out
+}
+
 func newValue(n *Node, src []byte) *Value {
 	v := &Value{Start: int(n.StartByte()), End: int(n.EndByte()), Text: text(n, src)}
 	switch n.Type() {
