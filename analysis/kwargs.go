@@ -104,7 +104,9 @@ func (f *File) defaultArgs(call *Node, keywords []Keyword, sc *scope) []Keyword 
 	var sources []*Value
 	if dag := f.dagCall(call, keywords, sc); dag != nil {
 		if dagArgs := keywordValue(dag, "default_args"); dagArgs != nil {
-			sources = append(sources, dagArgs)
+			// The call's keywords take these values, which the analysis
+			// may change, so they must not share them with the DAG.
+			sources = append(sources, dagArgs.clone())
 		}
 	}
 	for _, kw := range keywords {
@@ -138,7 +140,7 @@ func (f *File) defaultArgs(call *Node, keywords []Keyword, sc *scope) []Keyword 
 
 // dagCall finds the DAG a call belongs to, through dag=NAME, an enclosing
 // "with DAG(...)" block or an enclosing @dag function, and returns the DAG
-// call, or nil.
+// call, or nil. Callers must not change the value it returns.
 func (f *File) dagCall(call *Node, keywords []Keyword, sc *scope) *Value {
 	for _, kw := range keywords {
 		if kw.Name != "dag" {
@@ -184,8 +186,8 @@ func (f *File) dagCall(call *Node, keywords []Keyword, sc *scope) *Value {
 	return nil
 }
 
-// dagValue returns a fresh copy of the value of the call n, which callers
-// may change.
+// dagValue returns the value of the call n, which every operator call of
+// the DAG shares: callers must not change it.
 func (f *File) dagValue(n *Node) *Value {
 	if f.dagValues == nil {
 		f.dagValues = map[*Node]*Value{}
@@ -195,7 +197,7 @@ func (f *File) dagValue(n *Node) *Value {
 		v = newValue(n, f.Src)
 		f.dagValues[n] = v
 	}
-	return v.clone()
+	return v
 }
 
 // isDAGCall reports whether v calls DAG or the @dag decorator.
