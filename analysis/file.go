@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -191,13 +192,15 @@ type callSite struct {
 }
 
 func lineStarts(src []byte) []int {
-	starts := []int{0}
-	for i, b := range src {
-		if b == '\n' {
-			starts = append(starts, i+1)
+	starts := make([]int, 1, bytes.Count(src, []byte{'\n'})+1)
+	for i := 0; ; {
+		next := bytes.IndexByte(src[i:], '\n')
+		if next < 0 {
+			return starts
 		}
+		i += next + 1
+		starts = append(starts, i)
 	}
-	return starts
 }
 
 // NewTextFile returns a File with only src and its lines, for callers that

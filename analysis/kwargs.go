@@ -8,6 +8,13 @@ import (
 // display or dict(...) call in this file with the keywords it holds. A splat
 // that cannot be read stays, and the rewrite names it.
 func (f *File) expandSplats(keywords []Keyword, sc *scope) []Keyword {
+	splat := false
+	for _, kw := range keywords {
+		splat = splat || kw.IsSplat
+	}
+	if !splat {
+		return keywords
+	}
 	var out []Keyword
 	for _, kw := range keywords {
 		if !kw.IsSplat {
