@@ -6,6 +6,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // buildPlan reads every argument of a KubernetesPodOperator call into a
@@ -599,11 +600,46 @@ func (p *flowPlan) pythonCode(code string, extra []string, pyArgv func([]string)
 	p.body = append(p.body, lines...)
 }
 
+// codeLinesCache keeps the results of codeLines, which parses the code,
+// because DAG files repeat the same python -c commands across calls and
+// files. Callers must not change the lines or names they get.
+var codeLinesCache struct {
+	sync.Mutex
+	entries map[[2]string]codeLinesResult
+}
+
+type codeLinesResult struct {
+	lines  []string
+	names  map[string]bool
+	reason string
+}
+
+// maxCodeLinesCache bounds the cache; it is emptied when full.
+const maxCodeLinesCache = 4096
+
 // codeLines splits python -c code into body lines: one statement per line
 // for a one-line program, the dedented lines otherwise. It also returns the
 // names the code uses. The reason is set when the code would mean something
 // else inside a function, or would not compile there.
 func codeLines(code, indent string) ([]string, map[string]bool, string) {
+	key := [2]string{code, indent}
+	codeLinesCache.Lock()
+	cached, ok := codeLinesCache.entries[key]
+	codeLinesCache.Unlock()
+	if ok {
+		return cached.lines, cached.names, cached.reason
+	}
+	lines, names, reason := parseCodeLines(code, indent)
+	codeLinesCache.Lock()
+	if codeLinesCache.entries == nil || len(codeLinesCache.entries) >= maxCodeLinesCache {
+		codeLinesCache.entries = map[[2]string]codeLinesResult{}
+	}
+	codeLinesCache.entries[key] = codeLinesResult{lines, names, reason}
+	codeLinesCache.Unlock()
+	return lines, names, reason
+}
+
+func parseCodeLines(code, indent string) ([]string, map[string]bool, string) {
 	src := []byte(code)
 	tree := MustParse(src)
 	defer tree.Close()
