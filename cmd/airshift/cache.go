@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -65,23 +66,24 @@ type cachedFix struct {
 
 // cacheFolder returns the folder check keeps its cache in: the flag's
 // value, then $AIRSHIFT_CACHE_DIR, then .airshift_cache in the project
-// folder of the first path.
-func cacheFolder(flagValue string, paths []string) string {
+// folder of the current folder (the nearest one with prefect.yaml,
+// pyproject.toml or .git), or in the current folder when there is none.
+// The paths checked do not change it, so the order of the arguments
+// does not matter and the cache never lands in a folder of DAGs by itself.
+func cacheFolder(flagValue string) string {
 	if flagValue != "" {
 		return flagValue
 	}
 	if env := os.Getenv("AIRSHIFT_CACHE_DIR"); env != "" {
 		return env
 	}
-	abs, err := filepath.Abs(paths[0])
+	cwd, err := os.Getwd()
 	if err != nil {
 		return ".airshift_cache"
 	}
-	if info, err := os.Stat(abs); err == nil && info.IsDir() {
-		// ProjectFolder starts from the folder of the path it is given.
-		abs = filepath.Join(abs, "-")
-	}
-	return filepath.Join(deployfiles.ProjectFolder(abs, ""), ".airshift_cache")
+	// ProjectFolder starts from the folder of the path it is given, and
+	// falls back to that folder.
+	return filepath.Join(deployfiles.ProjectFolder(filepath.Join(cwd, "-"), ""), ".airshift_cache")
 }
 
 // openCache reads the cache in folder. A missing, unreadable or outdated
@@ -163,14 +165,29 @@ func (c *resultCache) put(key string, findings []analysis.Finding) {
 	c.stale = true
 }
 
-// close writes the cache when this run changed it. Entries of files this
-// run did not see are dropped, so the file does not grow without bound.
+// maxCacheEntries bounds the cache file. A file's entry for the text
+// formats of a 300-line DAG with 12 calls takes about 30 KB.
+const maxCacheEntries = 10000
+
+// close writes the cache when this run added to it. It keeps the entries
+// of this run and, up to maxCacheEntries in all, the entries of files
+// this run did not see, such as another folder's or another format's.
 func (c *resultCache) close() error {
-	if c == nil || c.binary == "" || !c.stale && len(c.used) == len(c.loaded) {
+	if c == nil || c.binary == "" || !c.stale {
 		return nil
 	}
+	entries := make(map[string][]cachedFinding, len(c.used))
+	maps.Copy(entries, c.used)
+	for key, cached := range c.loaded {
+		if len(entries) >= maxCacheEntries {
+			break
+		}
+		if _, ok := entries[key]; !ok {
+			entries[key] = cached
+		}
+	}
 	var data bytes.Buffer
-	if err := gob.NewEncoder(&data).Encode(cacheContent{Binary: c.binary, Entries: c.used}); err != nil {
+	if err := gob.NewEncoder(&data).Encode(cacheContent{Binary: c.binary, Entries: entries}); err != nil {
 		return err
 	}
 	folder := filepath.Dir(c.path)

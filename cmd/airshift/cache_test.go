@@ -83,7 +83,8 @@ func TestCacheGivesSameOutput(t *testing.T) {
 
 // TestCacheHitsAndMisses checks which files the cache serves: all of them
 // on a second run, not a changed file, not after a change of work pool or
-// mappings, and none from a corrupt cache file.
+// mappings, none from a corrupt cache file, and all of them again after a
+// run on another folder.
 func TestCacheHitsAndMisses(t *testing.T) {
 	dir := copyExampleDAGs(t)
 	cacheDir := filepath.Join(t.TempDir(), "cache")
@@ -148,5 +149,32 @@ func TestCacheHitsAndMisses(t *testing.T) {
 	}
 	if again, _ := scan(""); again.hits != len(files) {
 		t.Errorf("after the corrupt cache was rewritten: %d hits, want %d", again.hits, len(files))
+	}
+
+	// A run on another folder keeps the entries of this one.
+	otherDir := copyExampleDAGs(t)
+	if err := os.WriteFile(filepath.Join(otherDir, "extra.py"), []byte("x = 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	otherFiles, _ := collectFiles([]string{otherDir})
+	for _, path := range otherFiles {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, append(data, []byte("\n# another project\n")...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	otherCache := openCache(cacheDir, reg, "", false)
+	scanFiles(t.Context(), otherFiles, reg, checkOptions(""), false, otherCache, nil, nil)
+	if err := otherCache.close(); err != nil {
+		t.Fatal(err)
+	}
+	if otherCache.hits != 0 {
+		t.Errorf("another folder with other contents: %d hits, want 0", otherCache.hits)
+	}
+	if back, _ := scan(""); back.hits != len(files) {
+		t.Errorf("after a run on another folder: %d hits, want %d", back.hits, len(files))
 	}
 }

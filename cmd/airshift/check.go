@@ -23,7 +23,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: text, json (ruff's JSON with fix edits), sarif (SARIF 2.1.0 for GitHub code scanning) or github (GitHub Actions annotations)")
 	statistics := fs.Bool("statistics", false, "print the number of findings per rule instead of the findings (with --format text or json)")
 	noCache := fs.Bool("no-cache", false, "analyse every file, without reading or writing the results cache")
-	cacheDir := fs.String("cache-dir", "", "folder of the results cache (default $AIRSHIFT_CACHE_DIR, else .airshift_cache in the project folder)")
+	cacheDir := fs.String("cache-dir", "", "folder of the results cache (default $AIRSHIFT_CACHE_DIR, else .airshift_cache in the nearest folder above the current one with prefect.yaml, pyproject.toml or .git, else in the current folder)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return parseStatus(err)
@@ -73,7 +73,7 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	prove := *format == "json" || *format == "sarif"
 	var cache *resultCache
 	if !*noCache {
-		cache = openCache(cacheFolder(*cacheDir, paths), reg, common.workPool, prove)
+		cache = openCache(cacheFolder(*cacheDir), reg, common.workPool, prove)
 	}
 	results := scanFiles(context.Background(), files, reg, opts, prove, cache, cfg, progress)
 	progress(-1)
