@@ -68,7 +68,10 @@ func rewriteDependencies(f *File, call *Call, plan *flowPlan, rm *remover, eol s
 		note := fmt.Sprintf("%s# Airshift: %s moved to the Prefect flow %s; this line was: %s%s",
 			indent, name, plan.funcName, strings.Join(strings.Fields(text(c.stmt, f.Src)), " "), eol)
 		bridges = append(bridges, bridge{ups, downs})
-		if len(kept) >= 2 {
+		// A single operand that is more than task variables, such as a
+		// call that creates tasks, stays as a statement of its own, so that
+		// it still runs.
+		if len(kept) >= 2 || len(kept) == 1 && !kept[0].plain() {
 			start, end := f.lineSpan(c.stmt)
 			trailing := string(f.Src[c.stmt.EndByte():end])
 			edits = append(edits, Edit{Start: start, End: end, Text: note + indent + c.render(kept) + trailing})
@@ -269,6 +272,16 @@ func (c *chainStatement) withoutTask() (kept []chainOperand, ups, downs []string
 		kept = append(kept, chainOperand{node: op.node, items: items, isTask: make([]bool, len(items)), isList: op.isList})
 	}
 	return kept, ups, downs
+}
+
+// plain reports whether every item of the operand is a task variable.
+func (op chainOperand) plain() bool {
+	for _, it := range op.items {
+		if !isPlainName(it) {
+			return false
+		}
+	}
+	return true
 }
 
 func (op chainOperand) plainItems() []string {
