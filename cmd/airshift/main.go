@@ -45,6 +45,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, usage)
 		return exitError
 	}
+	if wantsHelp(args[1:]) {
+		// A subcommand's help goes to standard output, as help requested
+		// on purpose does, so that it can be piped to a pager.
+		stderr = stdout
+	}
 	switch args[0] {
 	case "check":
 		return runCheck(args[1:], stdout, stderr)
@@ -63,4 +68,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "airshift: unknown command %q\n\n%s", args[0], usage)
 	return exitError
+}
+
+// wantsHelp reports whether args ask for a subcommand's help.
+func wantsHelp(args []string) bool {
+	for _, arg := range args {
+		switch arg {
+		case "-h", "-help", "--help":
+			return true
+		case "--":
+			return false
+		}
+	}
+	return false
 }

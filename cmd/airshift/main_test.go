@@ -611,3 +611,20 @@ func TestRulesDescribeEveryCode(t *testing.T) {
 		}
 	}
 }
+
+// TestSubcommandHelpGoesToStdout checks that every subcommand's --help
+// prints its flags on standard output and exits 0.
+func TestSubcommandHelpGoesToStdout(t *testing.T) {
+	for _, cmd := range []string{"check", "fix", "explain", "serve"} {
+		status, stdout, stderr := runCLI(t, cmd, "--help")
+		if status != exitClean {
+			t.Errorf("%s --help: exit status %d, want %d", cmd, status, exitClean)
+		}
+		if !strings.Contains(stdout, "Usage: airshift "+cmd) {
+			t.Errorf("%s --help: standard output %q has no usage line", cmd, stdout)
+		}
+		if stderr != "" {
+			t.Errorf("%s --help: standard error %q, want nothing", cmd, stderr)
+		}
+	}
+}
