@@ -29,8 +29,9 @@ func planDeployments(dagPath string, deployments []*analysis.Deployment) ([]depl
 	return deployfiles.Plan(projectFolder(abs), present)
 }
 
-// writeDeployments writes the planned changes, or prints them as a diff.
-func writeDeployments(changes []deployfiles.Change, diff bool, stdout, stderr io.Writer) error {
+// writeDeployments writes the planned changes for the DAG file at dagPath,
+// or prints them as a diff.
+func writeDeployments(dagPath string, changes []deployfiles.Change, diff bool, stdout, stderr io.Writer) error {
 	if len(changes) == 0 {
 		return nil
 	}
@@ -46,7 +47,7 @@ func writeDeployments(changes []deployfiles.Change, diff bool, stdout, stderr io
 		return err
 	}
 	for _, c := range changes {
-		fmt.Fprintf(stderr, "airshift: wrote %s\n", c.Path)
+		fmt.Fprintf(stderr, "airshift: wrote %s for the flows of %s\n", c.Path, dagPath)
 	}
 	return nil
 }

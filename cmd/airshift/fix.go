@@ -100,7 +100,7 @@ func runFix(args []string, stdout, stderr io.Writer) int {
 		}
 		total += n
 		fixed++
-		if err := writeDeployments(changes, *diff, stdout, stderr); err != nil {
+		if err := writeDeployments(path, changes, *diff, stdout, stderr); err != nil {
 			printErr(stderr, path, err)
 			status = exitError
 		}
