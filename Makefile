@@ -69,7 +69,7 @@ bench: build $(BENCH_NODE)/node_modules/.package-lock.json
 # FUZZ_TIME is how long fuzz runs each target. A crash stops the run and
 # go test writes the input under the package's testdata/fuzz folder.
 FUZZ_TIME ?= 60s
-FUZZ_TARGETS := analysis:FuzzAnalyze analysis:FuzzRewrite mappings:FuzzParse \
+FUZZ_TARGETS := analysis:FuzzAnalyze analysis:FuzzRewrite analysis:FuzzAnalyzeAfter mappings:FuzzParse \
 	server:FuzzPositionRoundTrip server:FuzzTreeSitterPoint server:FuzzIncrementalEdits
 
 # fuzz runs every fuzz target, one after the other, for FUZZ_TIME each.

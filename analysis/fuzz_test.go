@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"slices"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -296,4 +297,35 @@ func startCompiler() *compiler {
 		return nil
 	}
 	return &compiler{in: in, out: bufio.NewReader(out)}
+}
+
+// FuzzAnalyzeAfter edits a source at a fuzzed offset and checks that the
+// analysis reusing the previous version, and the syntax copy built from
+// the previous one, equal fresh ones.
+func FuzzAnalyzeAfter(f *testing.F) {
+	for i, seed := range fuzzSeeds(f) {
+		f.Add(seed, uint(len(seed)/2+i), uint(i%3), "x")
+		f.Add(seed, uint(len(seed)/3), uint(0), "\"")
+	}
+	reg := fuzzRegistry(f)
+	opts := Options{Entrypoint: "fuzz.py", DeferRewriteCheck: true}
+	f.Fuzz(func(t *testing.T, src []byte, at, cut uint, insert string) {
+		off := int(at % uint(len(src)+1))
+		end := min(off+int(cut%8), len(src))
+		next := slices.Concat(src[:off], []byte(insert), src[end:])
+
+		var prev, got, want *Result
+		finishWithin(t, next, func() {
+			prev = AnalyzeAfter(NewFile(src, MustParse(src), reg), opts, nil)
+			tree := MustParse(next)
+			if syn := reuseSyntax(prev.File.Syntax, src, next, tree.RootNode()); syn != nil {
+				if fresh := NewSyntax(tree.RootNode()); !slices.Equal(syn.nodes, fresh.nodes) {
+					t.Errorf("the syntax built from the previous one differs from a fresh copy")
+				}
+			}
+			got = AnalyzeAfter(NewFileAfter(next, tree, reg, prev.File), opts, prev)
+			want = Analyze(NewFile(next, MustParse(next), reg), opts)
+		})
+		compareFindings(t, "fuzzed source", 0, got.Findings, want.Findings)
+	})
 }
