@@ -1,6 +1,10 @@
 package analysis
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"time"
+)
 
 func TestJinjaFString(t *testing.T) {
 	for _, tc := range []struct {
@@ -41,5 +45,36 @@ func TestJinjaInCode(t *testing.T) {
 	}
 	if _, ok := j.translateCode("print(f'{{ ds }}')"); ok {
 		t.Errorf("a template inside an f-string was translated")
+	}
+}
+
+// TestTabIndentedDateMacro rewrites a tab-indented call whose command
+// uses a date macro. The flow body nests a block, which once looped
+// forever when the file's indentation step was a tab.
+func TestTabIndentedDateMacro(t *testing.T) {
+	src := []byte("from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n\n" +
+		"if True:\n\tt = KubernetesPodOperator(task_id=\"t\", image=\"i\", cmds=[\"python\", \"-c\"], arguments=[\"print('{{ ds }}')\"])\n")
+	tree := MustParse(src)
+	defer tree.Close()
+	done := make(chan *Result, 1)
+	go func() { done <- Analyze(NewFile(src, tree, builtinRegistry(t)), Options{}) }()
+	var res *Result
+	select {
+	case res = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the analysis did not finish within 10 s")
+	}
+	if len(res.Findings) != 1 || len(res.Findings[0].Fixes) == 0 {
+		t.Fatalf("got %d findings with fixes %v, want one finding with a fix", len(res.Findings), res.Findings)
+	}
+	out, err := ApplyEdits(src, res.Findings[0].Fixes[0].Edits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "\n\tif not ds:\n") || !strings.Contains(string(out), "\n\t\tds = runtime.") {
+		t.Errorf("the flow body does not nest the date default with tabs:\n%s", out)
+	}
+	if tree := MustParse(out); tree.RootNode().HasError() {
+		t.Errorf("the rewrite does not parse:\n%s", out)
 	}
 }

@@ -364,11 +364,9 @@ func (p *flowPlan) blockText(f *File, call *Call, opts Options, comments []strin
 			lines = append(lines, "")
 			continue
 		}
-		// Setup lines mark nested indentation with tabs.
-		for strings.HasPrefix(line, "\t") {
-			line = unit + line[1:]
-		}
-		lines = append(lines, unit+line)
+		// Setup lines mark nested indentation with tabs, one per level.
+		depth := len(line) - len(strings.TrimLeft(line, "\t"))
+		lines = append(lines, strings.Repeat(unit, depth+1)+line[depth:])
 	}
 	return strings.Join(lines, eol) + eol
 }
