@@ -31,6 +31,8 @@ type rewriteMemo struct {
 type span struct{ start, end int }
 
 type memoEntry struct {
+	// start is where the call's statement starts in the memo's text.
+	start int
 	fixes []Fix
 	noFix string
 }
@@ -47,42 +49,50 @@ func AnalyzeAfter(f *File, opts Options, prev *Result) *Result {
 		old = prev.memo
 		move = old.offsetsTo(memo)
 	}
-	seen := map[string]int{}
 	res := analyze(f, opts, func(call *Call) ([]Fix, string) {
-		stmt := statementText(f, call)
-		nth := seen[stmt]
-		seen[stmt]++
-		fixes, noFix, ok := old.reuse(stmt, nth, move)
+		stmt, start := statementText(f, call)
+		fixes, noFix, ok := old.reuse(stmt, start, move)
 		if ok {
 			memo.reused++
 		} else {
 			fixes, noFix = rewrite(f, call, opts)
 		}
-		memo.byText[stmt] = append(memo.byText[stmt], memoEntry{fixes: fixes, noFix: noFix})
+		memo.byText[stmt] = append(memo.byText[stmt], memoEntry{start: start, fixes: fixes, noFix: noFix})
 		return fixes, noFix
 	})
 	res.memo = memo
 	return res
 }
 
-// statementText returns the text of the statement that holds the call, or
-// of the call alone when it is part of a larger expression.
-func statementText(f *File, call *Call) string {
+// statementText returns the text and start of the statement that holds
+// the call, or of the call alone when it is part of a larger expression.
+func statementText(f *File, call *Call) (string, int) {
 	n := call.Stmt
 	if n == nil {
 		n = call.Node
 	}
-	return string(f.Src[n.StartByte():n.EndByte()])
+	return string(f.Src[n.StartByte():n.EndByte()]), int(n.StartByte())
 }
 
-// reuse returns the fixes memoised for the nth call whose statement is
-// stmt, moved to the new text, and false when there are none or an edit
-// falls where move cannot place it.
-func (m *rewriteMemo) reuse(stmt string, nth int, move func(int) (int, bool)) ([]Fix, string, bool) {
-	if m == nil || move == nil || nth >= len(m.byText[stmt]) {
+// reuse returns the fixes memoised for the call whose statement is stmt
+// and starts at start in the new text, moved there, and false when there
+// are none or an edit falls where move cannot place it.
+func (m *rewriteMemo) reuse(stmt string, start int, move func(int) (int, bool)) ([]Fix, string, bool) {
+	if m == nil || move == nil {
 		return nil, "", false
 	}
-	entry := m.byText[stmt][nth]
+	var entry *memoEntry
+	for i, e := range m.byText[stmt] {
+		// Two calls can have the same text, so the entry must be the one
+		// at this call's place.
+		if moved, ok := move(e.start); ok && moved == start {
+			entry = &m.byText[stmt][i]
+			break
+		}
+	}
+	if entry == nil {
+		return nil, "", false
+	}
 	if entry.fixes == nil {
 		return nil, entry.noFix, true
 	}
@@ -145,18 +155,24 @@ func (m *rewriteMemo) offsetsTo(next *rewriteMemo) func(int) (int, bool) {
 // freeStrings returns the free strings in source order. A free string is a
 // single-line literal without interpolation in the arguments of a mapped
 // operator call that is a whole statement. Those arguments must not name
-// another call's task variable or contain another mapped call.
+// a call's task variable or contain another mapped call, and no other call
+// may assign the same variable.
 func (f *File) freeStrings() []span {
-	targets := map[string]bool{}
+	targets := map[string]int{}
 	for _, call := range f.calls {
 		if call.Target != "" {
-			targets[call.Target] = true
+			targets[call.Target]++
 		}
 	}
 	var out []span
 	for i, call := range f.calls {
 		args := call.Node.ChildByFieldName("arguments")
 		if call.Stmt == nil || args == nil {
+			continue
+		}
+		if call.Target != "" && targets[call.Target] > 1 {
+			// Another call's rewrite can quote this statement as a use of
+			// the variable they share.
 			continue
 		}
 		if i+1 < len(f.calls) && f.calls[i+1].Node.StartByte() < call.Node.EndByte() {
@@ -173,10 +189,10 @@ func (f *File) freeStrings() []span {
 
 // collectFree appends the free strings under n to out. It returns false
 // when n uses a task variable, because then no string of the call is free.
-func (f *File) collectFree(n *Node, targets map[string]bool, out *[]span) bool {
+func (f *File) collectFree(n *Node, targets map[string]int, out *[]span) bool {
 	switch n.Type() {
 	case "identifier":
-		return !targets[text(n, f.Src)]
+		return targets[text(n, f.Src)] == 0
 	case "string":
 		start, end := int(n.StartByte()), int(n.EndByte())
 		if bytes.ContainsAny(f.Src[start:end], "\r\n") {
@@ -193,7 +209,7 @@ func (f *File) collectFree(n *Node, targets map[string]bool, out *[]span) bool {
 	return f.collectChildren(n, targets, out)
 }
 
-func (f *File) collectChildren(n *Node, targets map[string]bool, out *[]span) bool {
+func (f *File) collectChildren(n *Node, targets map[string]int, out *[]span) bool {
 	for i := 0; i < int(n.ChildCount()); i++ {
 		if !f.collectFree(n.Child(i), targets, out) {
 			return false

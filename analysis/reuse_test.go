@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/airshift/airshift/mappings"
@@ -129,5 +130,48 @@ func compareFindings(t *testing.T, name string, round int, got, want []Finding) 
 		if !reflect.DeepEqual(g.Fixes, w.Fixes) {
 			t.Fatalf("%s edit %d: the fixes of finding %d at %d differ from a fresh analysis:\n got %+v\nwant %+v", name, round, i, g.Start, g.Fixes, w.Fixes)
 		}
+	}
+}
+
+// TestAnalyzeAfterCases checks edits that once made the reuse hand a call
+// stale fixes: one of two identical calls changing, and a call whose
+// variable another call assigns again.
+func TestAnalyzeAfterCases(t *testing.T) {
+	reg, err := mappings.Load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const header = "from airflow import DAG\nfrom airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\n\n"
+	for _, tc := range []struct {
+		name, src, from, to string
+	}{
+		{
+			name: "identical calls",
+			src: header + "with DAG(dag_id=\"d\") as dag:\n" +
+				"    KubernetesPodOperator(task_id=\"a\", image=\"img:1\")\n" +
+				"    KubernetesPodOperator(task_id=\"a\", image=\"img:1\")\n",
+			from: "img:1", to: "img:2",
+		},
+		{
+			name: "reassigned variable",
+			src: header + "with DAG(dag_id=\"d\") as dag:\n" +
+				"    t = KubernetesPodOperator(task_id=\"a\", image=\"i\", cmds=[\"echo\", \"hi\"])\n" +
+				"    t = KubernetesPodOperator(task_id=\"b\", image=\"i\", cmds=[\"echo\", \"hi\"])\n" +
+				"    print(\"x\", t)\n",
+			from: `task_id="b"`, to: `task_id="c"`,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := []byte(tc.src)
+			next := []byte(strings.Replace(tc.src, tc.from, tc.to, 1))
+			opts := Options{DeferRewriteCheck: true}
+			prev := AnalyzeAfter(NewFile(src, MustParse(src), reg), opts, nil)
+			got := AnalyzeAfter(NewFile(next, MustParse(next), reg), opts, prev)
+			want := Analyze(NewFile(next, MustParse(next), reg), opts)
+			if len(want.Findings) < 2 {
+				t.Fatalf("a fresh analysis has %d findings, want at least 2", len(want.Findings))
+			}
+			compareFindings(t, tc.name, 0, got.Findings, want.Findings)
+		})
 	}
 }
