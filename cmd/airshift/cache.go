@@ -18,7 +18,11 @@ import (
 )
 
 // cacheFileName is the file in the cache folder that holds check's results.
-const cacheFileName = "check-v1.gob"
+const cacheFileName = "check-v2.gob"
+
+// cacheHeader starts the cache file. The SHA-256 of the gob payload follows
+// it on the same line, so that a damaged file is detected and ignored.
+const cacheHeader = "airshift results cache 2 "
 
 // resultCache keeps check's findings per file content between runs, so
 // that a scan reads and hashes an unchanged file instead of parsing it. An entry's key covers everything its findings depend on:
@@ -100,13 +104,29 @@ func openCache(folder string, reg *mappings.Registry, workPool string, prove boo
 	if err != nil {
 		return c
 	}
+	payload, ok := verifiedPayload(data)
 	var content cacheContent
-	if gob.NewDecoder(bytes.NewReader(data)).Decode(&content) != nil || content.Binary != c.binary || c.binary == "" {
+	if !ok || gob.NewDecoder(bytes.NewReader(payload)).Decode(&content) != nil || content.Binary != c.binary || c.binary == "" {
 		c.stale = true
 		return c
 	}
 	c.loaded = content.Entries
 	return c
+}
+
+// verifiedPayload returns the payload of a cache file whose header and
+// checksum match it.
+func verifiedPayload(data []byte) ([]byte, bool) {
+	rest, ok := bytes.CutPrefix(data, []byte(cacheHeader))
+	if !ok {
+		return nil, false
+	}
+	sum, payload, ok := bytes.Cut(rest, []byte("\n"))
+	if !ok {
+		return nil, false
+	}
+	actual := sha256.Sum256(payload)
+	return payload, string(sum) == hex.EncodeToString(actual[:])
 }
 
 // binaryHash returns the SHA-256 of the running executable, or "" when it
@@ -137,20 +157,45 @@ func (c *resultCache) key(entrypoint string, src []byte) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// get returns the findings cached under key, and false on a miss.
-func (c *resultCache) get(key string) ([]analysis.Finding, bool) {
+// get returns the findings cached under key for a file of size bytes, and
+// false on a miss or when an offset lies outside the file.
+func (c *resultCache) get(key string, size int) ([]analysis.Finding, bool) {
 	if c == nil || c.binary == "" {
 		return nil, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cached, ok := c.loaded[key]
-	if !ok {
+	if !ok || !withinFile(cached, size) {
 		return nil, false
 	}
 	c.used[key] = cached
 	c.hits++
 	return fromCache(cached), true
+}
+
+// withinFile reports whether every offset of the cached findings lies in a
+// file of size bytes.
+func withinFile(cached []cachedFinding, size int) bool {
+	within := func(start, end int) bool { return 0 <= start && start <= end && end <= size }
+	for _, fd := range cached {
+		if !within(fd.Start, fd.End) {
+			return false
+		}
+		for _, r := range fd.Related {
+			if !within(r.Start, r.End) {
+				return false
+			}
+		}
+		for _, fx := range fd.Fixes {
+			for _, e := range fx.Edits {
+				if !within(e.Start, e.End) {
+					return false
+				}
+			}
+		}
+	}
+	return true
 }
 
 // put records the findings of a file analysed in this run.
@@ -186,22 +231,50 @@ func (c *resultCache) close() error {
 			entries[key] = cached
 		}
 	}
-	var data bytes.Buffer
-	if err := gob.NewEncoder(&data).Encode(cacheContent{Binary: c.binary, Entries: entries}); err != nil {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(cacheContent{Binary: c.binary, Entries: entries}); err != nil {
 		return err
 	}
+	sum := sha256.Sum256(payload.Bytes())
+	data := append([]byte(cacheHeader+hex.EncodeToString(sum[:])+"\n"), payload.Bytes()...)
+
 	folder := filepath.Dir(c.path)
+	_, statErr := os.Lstat(folder)
 	if err := os.MkdirAll(folder, 0o755); err != nil {
 		return err
 	}
-	// The folder ignores itself, so that it never shows in git status.
-	ignore := filepath.Join(folder, ".gitignore")
-	if _, err := os.Stat(ignore); os.IsNotExist(err) {
-		if err := os.WriteFile(ignore, []byte("# Created by airshift check.\n*\n"), 0o644); err != nil {
+	if os.IsNotExist(statErr) {
+		// A folder this run created ignores itself, so that it never shows
+		// in git status. O_EXCL does not follow a link planted there.
+		ignore, err := os.OpenFile(filepath.Join(folder, ".gitignore"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return err
+		}
+		_, err = ignore.WriteString("# Created by airshift check.\n*\n")
+		if closeErr := ignore.Close(); err == nil {
+			err = closeErr
+		}
+		if err != nil {
 			return err
 		}
 	}
-	return deployfiles.WriteAtomic(c.path, data.Bytes())
+	// Renaming a new file over the path replaces a link there rather than
+	// writing to where it points.
+	tmp, err := os.CreateTemp(folder, ".check-*.tmp")
+	if err != nil {
+		return err
+	}
+	_, err = tmp.Write(data)
+	if closeErr := tmp.Close(); err == nil {
+		err = closeErr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), c.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
 }
 
 func toCache(findings []analysis.Finding) []cachedFinding {

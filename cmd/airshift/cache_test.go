@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,5 +177,72 @@ func TestCacheHitsAndMisses(t *testing.T) {
 	}
 	if back, _ := scan(""); back.hits != len(files) {
 		t.Errorf("after a run on another folder: %d hits, want %d", back.hits, len(files))
+	}
+}
+
+// TestCacheResistsTampering checks that a cache file changed in place is
+// ignored, that links in the cache folder are replaced rather than
+// followed, that an existing folder gets no .gitignore, and that offsets
+// beyond the file are not served.
+func TestCacheResistsTampering(t *testing.T) {
+	dir := copyExampleDAGs(t)
+	files, _ := collectFiles([]string{dir})
+	reg, _ := loadRegistry(nil, &strings.Builder{})
+	scan := func(cacheDir string) *resultCache {
+		cache := openCache(cacheDir, reg, "", false)
+		scanFiles(t.Context(), files, reg, checkOptions(""), false, cache, nil, nil)
+		if err := cache.close(); err != nil {
+			t.Fatal(err)
+		}
+		return cache
+	}
+
+	cacheDir := filepath.Join(t.TempDir(), "cache")
+	scan(cacheDir)
+	path := filepath.Join(cacheDir, cacheFileName)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Change a task id in the payload without changing its length.
+	changed := bytes.Replace(data, []byte("export_sales"), []byte("exp0rt_sales"), 1)
+	if bytes.Equal(changed, data) {
+		t.Fatal("the cache holds no export_sales task to change")
+	}
+	if err := os.WriteFile(path, changed, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if tampered := scan(cacheDir); tampered.hits != 0 {
+		t.Errorf("a cache changed in place gave %d hits, want 0", tampered.hits)
+	}
+
+	// Links planted in an existing cache folder.
+	linked := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "victim.txt")
+	if err := os.WriteFile(outside, []byte("keep me\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(linked, cacheFileName)); err != nil {
+		t.Fatal(err)
+	}
+	scan(linked)
+	if got, _ := os.ReadFile(outside); string(got) != "keep me\n" {
+		t.Errorf("the cache wrote through a link to %s: %q", outside, got)
+	}
+	if info, err := os.Lstat(filepath.Join(linked, cacheFileName)); err != nil || !info.Mode().IsRegular() {
+		t.Errorf("the cache file is not a regular file after the run: %v, %v", info, err)
+	}
+	if _, err := os.Lstat(filepath.Join(linked, ".gitignore")); !os.IsNotExist(err) {
+		t.Errorf("a .gitignore was written into a folder that existed before: %v", err)
+	}
+
+	cache := &resultCache{binary: "b", loaded: map[string][]cachedFinding{
+		"k": {{Rule: "AS101", Start: 10, End: 1 << 20}},
+	}, used: map[string][]cachedFinding{}}
+	if _, ok := cache.get("k", 100); ok {
+		t.Error("an entry with an offset past the end of a 100-byte file was served")
+	}
+	if _, ok := cache.get("k", 1<<21); !ok {
+		t.Error("an entry within the file was not served")
 	}
 }

@@ -127,7 +127,7 @@ func scanFile(ctx context.Context, path string, reg *mappings.Registry, opts ana
 	var key string
 	if cache != nil {
 		key = cache.key(opts.Entrypoint, src)
-		if findings, ok := cache.get(key); ok {
+		if findings, ok := cache.get(key, len(src)); ok {
 			return fileResult{path: path, src: src, findings: findings, file: analysis.NewTextFile(src)}
 		}
 	}
