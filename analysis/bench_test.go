@@ -93,13 +93,17 @@ func BenchmarkParse(b *testing.B) {
 // checks that a rewrite parses only when a code action offers it.
 var serverOptions = Options{Entrypoint: "dag.py", DeferRewriteCheck: true}
 
-// cliOptions are the options of airshift check, which proves every
-// rewrite valid before it reports the call as fixable.
-var cliOptions = Options{Entrypoint: "dag.py"}
+// checkOptions are the options of airshift check: one fix per finding,
+// not proven valid.
+var checkOptions = Options{Entrypoint: "dag.py", FirstFixOnly: true, DeferRewriteCheck: true}
+
+// fixOptions are the options of airshift fix, which proves every rewrite
+// valid with a parse of the whole rewritten file.
+var fixOptions = Options{Entrypoint: "dag.py"}
 
 // BenchmarkAnalyzeFull measures what opening a document costs: a full
 // parse, the file's structure and every finding with its fixes, with the
-// options of the server and of the CLI.
+// options of the server, of airshift check and of airshift fix.
 func BenchmarkAnalyzeFull(b *testing.B) {
 	reg := benchRegistry(b)
 	for _, lines := range benchSizes {
@@ -107,7 +111,7 @@ func BenchmarkAnalyzeFull(b *testing.B) {
 		for _, mode := range []struct {
 			name string
 			opts Options
-		}{{"server", serverOptions}, {"cli", cliOptions}} {
+		}{{"server", serverOptions}, {"check", checkOptions}, {"fix", fixOptions}} {
 			b.Run(fmt.Sprintf("%s/lines=%d", mode.name, lines), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
@@ -131,7 +135,7 @@ func TestDeferredCheckKeepsFindings(t *testing.T) {
 	tree := MustParse(src)
 	defer tree.Close()
 	f := NewFile(src, tree, reg)
-	eager := Analyze(f, cliOptions)
+	eager := Analyze(f, fixOptions)
 	deferred := Analyze(f, serverOptions)
 	if got, want := describeFindings(deferred), describeFindings(eager); got != want {
 		t.Errorf("deferred findings differ from eager ones:\n%s\nwant:\n%s", got, want)
