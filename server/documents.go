@@ -84,10 +84,9 @@ func (s *snapshot) dropResult() {
 }
 
 // maxAnalysed is the number of snapshots whose analysis stays in memory.
-// The analysis of a 300-line DAG with 12 calls retains about 0.6 MB of
-// heap, most of it syntax nodes. Hover or a code action on a document
-// outside the most recent ones analyses it again, about 10 ms for such a
-// file on the 2-core machine in docs/benchmarks.md.
+// Hover or a code action on a document outside the most recent ones
+// analyses it again, about 3 ms for a 300-line DAG with 12 calls on the
+// 2-core machine in docs/benchmarks.md (AnalyzeFull/server).
 const maxAnalysed = 32
 
 // documents holds the latest snapshot of every open document.
