@@ -170,7 +170,7 @@ func BenchmarkAnalyzeAfterEdit(b *testing.B) {
 				tree := MustParse(text)
 				prev := AnalyzeAfter(NewFile(text, tree.Copy(), reg), serverOptions, nil)
 				b.ReportAllocs()
-				i, reused := 0, 0
+				i, reused, callsReused := 0, 0, 0
 				for b.Loop() {
 					base := tree.Copy()
 					text = oneCharEdit(text, base, off, "xo"[i%2])
@@ -187,9 +187,11 @@ func BenchmarkAnalyzeAfterEdit(b *testing.B) {
 					tree.Close()
 					tree, prev = next, res
 					reused += res.memo.reused
+					callsReused += res.File.callsReused
 					i++
 				}
 				b.ReportMetric(float64(reused)/float64(i), "reused/op")
+				b.ReportMetric(float64(callsReused)/float64(i), "args-reused/op")
 				tree.Close()
 			})
 		}

@@ -54,6 +54,15 @@ type File struct {
 	// factories maps the start of a function definition that returns a
 	// mapped operator call to that call.
 	factories map[int]*Call
+	// free holds the free strings (see freeStrings) once AnalyzeAfter has
+	// found them.
+	free []span
+	// callsReused counts the calls whose arguments came from the previous
+	// version.
+	callsReused int
+	// freeUpdate, when set, lets freeStringsAfter update the previous
+	// version's free strings instead of finding them all.
+	freeUpdate *freeUpdate
 }
 
 // Call is one call of a mapped operator class.
@@ -108,24 +117,33 @@ func (c *Call) Keyword(name string) *Value {
 
 // NewFile analyses the structure of src parsed as tree.
 func NewFile(src []byte, tree *sitter.Tree, reg *mappings.Registry) *File {
-	return newFile(src, tree, reg, NewSyntax(tree.RootNode()))
+	return newFile(src, tree, reg, NewSyntax(tree.RootNode()), nil)
 }
 
 // NewFileAfter is NewFile for a new version of a document whose previous
-// File was prev (nil for none). It builds the syntax copy from prev's when
-// the edit allows.
+// File was prev (nil for none). When the edit allows, it builds the syntax
+// copy from prev's and takes the arguments of unchanged calls from prev.
 func NewFileAfter(src []byte, tree *sitter.Tree, reg *mappings.Registry, prev *File) *File {
 	var syn *Syntax
+	var reuse *callReuse
 	if prev != nil {
-		syn = reuseSyntax(prev.Syntax, prev.Src, src, tree.RootNode())
+		var edit textEdit
+		syn, edit = reuseSyntax(prev.Syntax, prev.Src, src, tree.RootNode())
+		if syn != nil && prev.registry == reg {
+			reuse = prev.reusableCalls(edit)
+		}
 	}
 	if syn == nil {
 		syn = NewSyntax(tree.RootNode())
 	}
-	return newFile(src, tree, reg, syn)
+	f := newFile(src, tree, reg, syn, reuse)
+	if reuse != nil && prev.free != nil {
+		f.freeUpdate = &freeUpdate{prev: prev.free, edit: reuse.edit}
+	}
+	return f
 }
 
-func newFile(src []byte, tree *sitter.Tree, reg *mappings.Registry, syn *Syntax) *File {
+func newFile(src []byte, tree *sitter.Tree, reg *mappings.Registry, syn *Syntax, reuse *callReuse) *File {
 	root := syn.Root()
 	f := &File{
 		Src: src, Tree: tree, Syntax: syn, HasErrors: root.HasError(), registry: reg,
@@ -147,7 +165,11 @@ func newFile(src []byte, tree *sitter.Tree, reg *mappings.Registry, syn *Syntax)
 	f.findSubclasses()
 	resolved := make([]*Call, len(callNodes))
 	for i, cs := range callNodes {
-		resolved[i] = f.resolveCall(cs.node, cs.scope)
+		if old := reuse.call(cs.node); old != nil {
+			resolved[i] = f.resolveCallFrom(cs.node, cs.scope, old, reuse.edit.move)
+		} else {
+			resolved[i] = f.resolveCall(cs.node, cs.scope)
+		}
 		if resolved[i] != nil {
 			f.noteFactory(resolved[i])
 		}
@@ -413,6 +435,13 @@ func (f *File) isReference(n *Node) bool {
 }
 
 func (f *File) resolveCall(n *Node, sc *scope) *Call {
+	return f.resolveCallFrom(n, sc, nil, nil)
+}
+
+// resolveCallFrom is resolveCall that takes the arguments from old, the
+// same call in the previous version of the text, with their offsets moved,
+// when old is not nil and resolves to the same mapping.
+func (f *File) resolveCallFrom(n *Node, sc *scope, old *Call, move func(int) int) *Call {
 	fn := n.ChildByFieldName("function")
 	if fn == nil {
 		return nil
@@ -441,7 +470,17 @@ func (f *File) resolveCall(n *Node, sc *scope) *Call {
 		Certain: !n.HasError() && !b.stmt.HasError() && !insideError(n),
 		binding: b, scope: sc,
 	}
-	if args := n.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
+	if old != nil && (old.Mapping != m || (old.Mapped != "") != mapped) {
+		old = nil
+	}
+	if old != nil {
+		f.callsReused++
+		call.Positional = movedValues(old.Positional, move)
+		call.Keywords = movedKeywords(old.Keywords, move)
+		if old.DAG != nil {
+			call.DAG = f.dagCall(n, call.Keywords, sc)
+		}
+	} else if args := n.ChildByFieldName("arguments"); args != nil && args.Type() == "argument_list" {
 		call.Positional, call.Keywords = callArguments(args, f.Src)
 		call.Keywords = f.expandSplats(call.Keywords, sc)
 		call.Keywords = append(call.Keywords, f.defaultArgs(n, call.Keywords, sc)...)
@@ -451,7 +490,10 @@ func (f *File) resolveCall(n *Node, sc *scope) *Call {
 		}
 	}
 	call.Stmt, call.Target = statementOf(n, f.Src)
-	if mapped {
+	if mapped && old != nil {
+		// The moved keywords include those of .expand(...).
+		call.Mapped = old.Mapped
+	} else if mapped {
 		call.Mapped = "partial"
 		if expand := expandCall(n, f.Src); expand != nil {
 			call.Mapped = text(expand.ChildByFieldName("function").ChildByFieldName("attribute"), f.Src)

@@ -318,7 +318,7 @@ func FuzzAnalyzeAfter(f *testing.F) {
 		finishWithin(t, next, func() {
 			prev = AnalyzeAfter(NewFile(src, MustParse(src), reg), opts, nil)
 			tree := MustParse(next)
-			if syn := reuseSyntax(prev.File.Syntax, src, next, tree.RootNode()); syn != nil {
+			if syn, _ := reuseSyntax(prev.File.Syntax, src, next, tree.RootNode()); syn != nil {
 				if fresh := NewSyntax(tree.RootNode()); !slices.Equal(syn.nodes, fresh.nodes) {
 					t.Errorf("the syntax built from the previous one differs from a fresh copy")
 				}
@@ -327,5 +327,9 @@ func FuzzAnalyzeAfter(f *testing.F) {
 			want = Analyze(NewFile(next, MustParse(next), reg), opts)
 		})
 		compareFindings(t, "fuzzed source", 0, got.Findings, want.Findings)
+		compareCalls(t, "fuzzed source", 0, got.File.Calls(), want.File.Calls())
+		if fresh := want.File.freeStrings(); !slices.Equal(got.File.free, fresh) {
+			t.Fatalf("free strings %v, a fresh analysis finds %v", got.File.free, fresh)
+		}
 	})
 }

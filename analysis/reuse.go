@@ -2,6 +2,7 @@ package analysis
 
 import (
 	"bytes"
+	"hash/maphash"
 	"sort"
 
 	"github.com/airshift/airshift/mappings"
@@ -21,9 +22,9 @@ type rewriteMemo struct {
 	free     []span
 	opts     Options
 	registry *mappings.Registry
-	// byText maps a call statement's text to the rewrites of the calls
-	// with that text, in source order.
-	byText map[string][]memoEntry
+	// byText maps the hash of a call statement's text to the rewrites of
+	// the calls with that hash, in source order.
+	byText map[uint64][]memoEntry
 	// reused counts the calls whose rewrites came from the previous memo.
 	reused int
 }
@@ -31,10 +32,10 @@ type rewriteMemo struct {
 type span struct{ start, end int }
 
 type memoEntry struct {
-	// start is where the call's statement starts in the memo's text.
-	start int
-	fixes []Fix
-	noFix string
+	// start and end span the call's statement in the memo's text.
+	start, end int
+	fixes      []Fix
+	noFix      string
 }
 
 // AnalyzeAfter is Analyze for a new version of a document whose previous
@@ -42,7 +43,8 @@ type memoEntry struct {
 // cannot have changed them, and returns the same findings as Analyze.
 func AnalyzeAfter(f *File, opts Options, prev *Result) *Result {
 	opts = opts.withDefaults()
-	memo := &rewriteMemo{src: f.Src, free: f.freeStrings(), opts: opts, registry: f.registry, byText: map[string][]memoEntry{}}
+	f.free = f.freeStringsAfter()
+	memo := &rewriteMemo{src: f.Src, free: f.free, opts: opts, registry: f.registry, byText: map[uint64][]memoEntry{}}
 	var old *rewriteMemo
 	var move func(int) (int, bool)
 	if prev != nil && prev.memo != nil {
@@ -51,42 +53,47 @@ func AnalyzeAfter(f *File, opts Options, prev *Result) *Result {
 	}
 	res := analyze(f, opts, func(call *Call) ([]Fix, string) {
 		stmt, start := statementText(f, call)
-		fixes, noFix, ok := old.reuse(stmt, start, move)
+		key := maphash.Bytes(memoSeed, stmt)
+		fixes, noFix, ok := old.reuse(key, stmt, start, move)
 		if ok {
 			memo.reused++
 		} else {
 			fixes, noFix = rewrite(f, call, opts)
 		}
-		memo.byText[stmt] = append(memo.byText[stmt], memoEntry{start: start, fixes: fixes, noFix: noFix})
+		memo.byText[key] = append(memo.byText[key], memoEntry{start: start, end: start + len(stmt), fixes: fixes, noFix: noFix})
 		return fixes, noFix
 	})
 	res.memo = memo
 	return res
 }
 
+// memoSeed seeds the hashes of statement texts in rewrite memos.
+var memoSeed = maphash.MakeSeed()
+
 // statementText returns the text and start of the statement that holds
 // the call, or of the call alone when it is part of a larger expression.
-func statementText(f *File, call *Call) (string, int) {
+func statementText(f *File, call *Call) ([]byte, int) {
 	n := call.Stmt
 	if n == nil {
 		n = call.Node
 	}
-	return string(f.Src[n.StartByte():n.EndByte()]), int(n.StartByte())
+	return f.Src[n.StartByte():n.EndByte()], int(n.StartByte())
 }
 
-// reuse returns the fixes memoised for the call whose statement is stmt
-// and starts at start in the new text, moved there, and false when there
-// are none or an edit falls where move cannot place it.
-func (m *rewriteMemo) reuse(stmt string, start int, move func(int) (int, bool)) ([]Fix, string, bool) {
+// reuse returns the fixes memoised for the call whose statement, hashed
+// as key, is stmt and starts at start in the new text, moved there. It
+// returns false when there are none or an edit falls where move cannot
+// place it.
+func (m *rewriteMemo) reuse(key uint64, stmt []byte, start int, move func(int) (int, bool)) ([]Fix, string, bool) {
 	if m == nil || move == nil {
 		return nil, "", false
 	}
 	var entry *memoEntry
-	for i, e := range m.byText[stmt] {
+	for i, e := range m.byText[key] {
 		// Two calls can have the same text, so the entry must be the one
 		// at this call's place.
-		if moved, ok := move(e.start); ok && moved == start {
-			entry = &m.byText[stmt][i]
+		if moved, ok := move(e.start); ok && moved == start && bytes.Equal(m.src[e.start:e.end], stmt) {
+			entry = &m.byText[key][i]
 			break
 		}
 	}
@@ -158,33 +165,85 @@ func (m *rewriteMemo) offsetsTo(next *rewriteMemo) func(int) (int, bool) {
 // a call's task variable or contain another mapped call, and no other call
 // may assign the same variable.
 func (f *File) freeStrings() []span {
+	targets := f.callTargets()
+	var out []span
+	for i := range f.calls {
+		out = append(out, f.freeStringsOf(i, targets)...)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
+	return out
+}
+
+// callTargets counts the calls assigned to each variable.
+func (f *File) callTargets() map[string]int {
 	targets := map[string]int{}
 	for _, call := range f.calls {
 		if call.Target != "" {
 			targets[call.Target]++
 		}
 	}
-	var out []span
-	for i, call := range f.calls {
-		args := call.Node.ChildByFieldName("arguments")
-		if call.Stmt == nil || args == nil {
-			continue
-		}
-		if call.Target != "" && targets[call.Target] > 1 {
-			// Another call's rewrite can quote this statement as a use of
-			// the variable they share.
-			continue
-		}
-		if i+1 < len(f.calls) && f.calls[i+1].Node.StartByte() < call.Node.EndByte() {
-			continue
-		}
-		var found []span
-		if f.collectFree(args, targets, &found) {
-			out = append(out, found...)
+	return targets
+}
+
+// freeStringsOf returns the free strings in the arguments of f.calls[i].
+func (f *File) freeStringsOf(i int, targets map[string]int) []span {
+	call := f.calls[i]
+	args := call.Node.ChildByFieldName("arguments")
+	if call.Stmt == nil || args == nil {
+		return nil
+	}
+	if call.Target != "" && targets[call.Target] > 1 {
+		// Another call's rewrite can quote this statement as a use of the
+		// variable they share.
+		return nil
+	}
+	if i+1 < len(f.calls) && f.calls[i+1].Node.StartByte() < call.Node.EndByte() {
+		return nil
+	}
+	var found []span
+	if !f.collectFree(args, targets, &found) {
+		return nil
+	}
+	return found
+}
+
+// freeStringsAfter returns f.freeStrings() for a file built by
+// NewFileAfter from a previous version whose edit changed one free string:
+// the previous free strings, moved, with those of the edited call found
+// again. Nothing else that decides which strings are free can change.
+func (f *File) freeStringsAfter() []span {
+	u := f.freeUpdate
+	if u == nil {
+		return f.freeStrings()
+	}
+	edited := -1
+	for i, c := range f.calls {
+		if int(c.Node.start) <= u.edit.start && u.edit.newEnd <= int(c.Node.end) {
+			edited = i
 		}
 	}
+	if edited < 0 {
+		return f.freeStrings()
+	}
+	node := f.calls[edited].Node
+	oldStart, oldEnd := int(node.start), int(node.end)-(u.edit.newEnd-u.edit.oldEnd)
+	out := make([]span, 0, len(u.prev))
+	for _, s := range u.prev {
+		if oldStart <= s.start && s.end <= oldEnd {
+			continue
+		}
+		out = append(out, span{u.edit.move(s.start), u.edit.move(s.end)})
+	}
+	out = append(out, f.freeStringsOf(edited, f.callTargets())...)
 	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out
+}
+
+// freeUpdate holds the previous version's free strings and the edit since,
+// which NewFileAfter passes to freeStringsAfter.
+type freeUpdate struct {
+	prev []span
+	edit textEdit
 }
 
 // collectFree appends the free strings under n to out. It returns false
@@ -216,4 +275,112 @@ func (f *File) collectChildren(n *Node, targets map[string]int, out *[]span) boo
 		}
 	}
 	return true
+}
+
+// callReuse lists the calls of a previous version whose arguments the
+// next version takes over, with their offsets moved by edit.
+type callReuse struct {
+	edit  textEdit
+	calls map[int32]*Call
+}
+
+// call returns the previous version of the call at n, or nil.
+func (r *callReuse) call(n *Node) *Call {
+	if r == nil {
+		return nil
+	}
+	return r.calls[n.self]
+}
+
+// reusableCalls returns the calls of f whose arguments a new version of
+// the text, differing from f's by edit and with the same syntax tree
+// shape, keeps: every call but the one whose free string the edit changed.
+// It returns nil when the edit is not inside one of f's free strings, since
+// other strings, such as module constants, can feed any call's arguments.
+func (f *File) reusableCalls(edit textEdit) *callReuse {
+	unchanged := edit.start == edit.oldEnd && edit.oldEnd == edit.newEnd
+	if !unchanged {
+		inFree := false
+		for _, s := range f.free {
+			if s.start < edit.start && edit.oldEnd < s.end {
+				inFree = true
+				break
+			}
+		}
+		if !inFree {
+			return nil
+		}
+	}
+	r := &callReuse{edit: edit, calls: make(map[int32]*Call, len(f.calls))}
+	for _, c := range f.calls {
+		if c.Subclass != "" || c.Factory != "" {
+			continue
+		}
+		if !unchanged && int(c.Node.start) <= edit.start && edit.oldEnd <= int(c.Node.end) {
+			continue
+		}
+		r.calls[c.Node.self] = c
+	}
+	return r
+}
+
+// movedValues returns values with their offsets moved: copies of those
+// the edit moves, the values themselves otherwise.
+func movedValues(values []*Value, move func(int) int) []*Value {
+	if values == nil {
+		return nil
+	}
+	out := make([]*Value, len(values))
+	for i, v := range values {
+		out[i] = movedValue(v, move)
+	}
+	return out
+}
+
+func movedValue(v *Value, move func(int) int) *Value {
+	if v == nil || unmoved(v, move) {
+		// Values never change once built, so one the edit does not move
+		// is shared with the previous version.
+		return v
+	}
+	c := *v
+	c.Start, c.End = move(v.Start), move(v.End)
+	c.Items = movedValues(v.Items, move)
+	c.Keys = movedValues(v.Keys, move)
+	c.Args = movedValues(v.Args, move)
+	c.Kwargs = movedKeywords(v.Kwargs, move)
+	return &c
+}
+
+// unmoved reports whether move leaves every offset in v where it is.
+func unmoved(v *Value, move func(int) int) bool {
+	if move(v.Start) != v.Start || move(v.End) != v.End {
+		return false
+	}
+	for _, list := range [][]*Value{v.Items, v.Keys, v.Args} {
+		for _, item := range list {
+			if item != nil && !unmoved(item, move) {
+				return false
+			}
+		}
+	}
+	for _, kw := range v.Kwargs {
+		if move(kw.NameStart) != kw.NameStart || kw.Value != nil && !unmoved(kw.Value, move) {
+			return false
+		}
+	}
+	return true
+}
+
+func movedKeywords(keywords []Keyword, move func(int) int) []Keyword {
+	if keywords == nil {
+		return nil
+	}
+	out := make([]Keyword, len(keywords))
+	for i, kw := range keywords {
+		kw.NameStart, kw.NameEnd = move(kw.NameStart), move(kw.NameEnd)
+		kw.Value = movedValue(kw.Value, move)
+		out[i] = kw
+	}
+	return out
 }

@@ -41,7 +41,7 @@ func TestAnalyzeAfterMatchesAnalyze(t *testing.T) {
 
 	opts := Options{DeferRewriteCheck: true}
 	rng := rand.New(rand.NewSource(7))
-	reused, syntaxReused, edits := 0, 0, 0
+	reused, syntaxReused, callsReused, edits := 0, 0, 0, 0
 	names := slices.Sorted(maps.Keys(sources))
 	for _, name := range names {
 		src := sources[name]
@@ -53,7 +53,7 @@ func TestAnalyzeAfterMatchesAnalyze(t *testing.T) {
 			}
 			edits++
 			tree := MustParse(next)
-			if syn := reuseSyntax(prev.File.Syntax, src, next, tree.RootNode()); syn != nil {
+			if syn, _ := reuseSyntax(prev.File.Syntax, src, next, tree.RootNode()); syn != nil {
 				syntaxReused++
 				if fresh := NewSyntax(tree.RootNode()); !slices.Equal(syn.nodes, fresh.nodes) {
 					t.Fatalf("%s edit %d: the syntax built from the previous one differs from a fresh copy", name, round)
@@ -63,7 +63,12 @@ func TestAnalyzeAfterMatchesAnalyze(t *testing.T) {
 			got := AnalyzeAfter(f, opts, prev)
 			want := Analyze(NewFile(next, MustParse(next), reg), opts)
 			compareFindings(t, name, round, got.Findings, want.Findings)
+			compareCalls(t, name, round, got.File.Calls(), want.File.Calls())
+			if fresh := want.File.freeStrings(); !slices.Equal(got.File.free, fresh) {
+				t.Fatalf("%s edit %d: free strings %v, a fresh analysis finds %v", name, round, got.File.free, fresh)
+			}
 			reused += got.memo.reused
+			callsReused += f.callsReused
 			src, prev = next, got
 		}
 	}
@@ -78,7 +83,10 @@ func TestAnalyzeAfterMatchesAnalyze(t *testing.T) {
 	if syntaxReused < edits/5 {
 		t.Errorf("the syntax was reused after %d of %d edits, want at least a fifth", syntaxReused, edits)
 	}
-	t.Logf("%d edits, %d rewrites reused, syntax reused %d times", edits, reused, syntaxReused)
+	if callsReused == 0 {
+		t.Error("no call took its arguments from the previous version, so the test checks nothing")
+	}
+	t.Logf("%d edits, %d rewrites reused, syntax reused %d times, %d calls' arguments reused", edits, reused, syntaxReused, callsReused)
 }
 
 // randomEdit replaces, inserts or deletes one ASCII byte of src: inside a
@@ -173,5 +181,32 @@ func TestAnalyzeAfterCases(t *testing.T) {
 			}
 			compareFindings(t, tc.name, 0, got.Findings, want.Findings)
 		})
+	}
+}
+
+// compareCalls checks that calls built with arguments taken from the
+// previous version equal calls read afresh.
+func compareCalls(t *testing.T, name string, round int, got, want []*Call) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s edit %d: %d calls, a fresh analysis has %d", name, round, len(got), len(want))
+	}
+	index := func(n *Node) int32 {
+		if n == nil {
+			return -1
+		}
+		return n.self
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Mapping != w.Mapping || g.Rule != w.Rule || g.CalleeStart != w.CalleeStart || g.CalleeEnd != w.CalleeEnd ||
+			g.Certain != w.Certain || g.Target != w.Target || g.Mapped != w.Mapped || g.Decorator != w.Decorator ||
+			g.Function != w.Function || g.Subclass != w.Subclass || g.Factory != w.Factory ||
+			index(g.Node) != index(w.Node) || index(g.Stmt) != index(w.Stmt) {
+			t.Fatalf("%s edit %d: call %d differs from a fresh analysis: %+v, want %+v", name, round, i, g, w)
+		}
+		if !reflect.DeepEqual(g.Keywords, w.Keywords) || !reflect.DeepEqual(g.Positional, w.Positional) || !reflect.DeepEqual(g.DAG, w.DAG) {
+			t.Fatalf("%s edit %d: the arguments of call %d at %d differ from a fresh analysis", name, round, i, g.CalleeStart)
+		}
 	}
 }

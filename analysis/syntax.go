@@ -351,8 +351,9 @@ var (
 
 // reuseSyntax returns the copy of the tree root, parsed from src, built
 // from prev, the copy for prevSrc, when src differs from prevSrc only
-// inside one string literal that keeps its shape. It returns nil when it
-// cannot, and the caller copies the whole tree.
+// inside one string literal that keeps its shape, and the span that
+// differs. It returns nil when it cannot, and the caller copies the whole
+// tree.
 //
 // Outside that literal the two texts are equal. With no syntax error in
 // either tree, a string of the same kind and span leaves the parse around
@@ -360,31 +361,32 @@ var (
 // NOTE: that rests on the parse being deterministic, not on a tree-sitter
 // guarantee. TestAnalyzeAfterMatchesAnalyze compares the result with a
 // fresh copy after hundreds of random edits.
-func reuseSyntax(prev *Syntax, prevSrc, src []byte, root *sitter.Node) *Syntax {
+func reuseSyntax(prev *Syntax, prevSrc, src []byte, root *sitter.Node) (*Syntax, textEdit) {
 	if prev == nil || len(prev.nodes) == 0 || prev.nodes[0].flags&flagHasError != 0 || root.HasError() {
-		return nil
+		return nil, textEdit{}
 	}
 	p := sharedPrefix(prevSrc, src)
 	if p == len(prevSrc) && p == len(src) {
-		return prev
+		return prev, textEdit{start: p, oldEnd: p, newEnd: p}
 	}
 	suffix := sharedSuffix(prevSrc[p:], src[p:])
 	oldEnd, newEnd := len(prevSrc)-suffix, len(src)-suffix
 	delta := int64(newEnd - oldEnd)
+	edit := textEdit{start: p, oldEnd: oldEnd, newEnd: newEnd}
 
 	old := prev.Root().innermostString(uint32(p), uint32(oldEnd))
 	if old == nil || int(old.start) >= p || int(old.end) <= oldEnd {
-		return nil
+		return nil, edit
 	}
 	loadGrammar()
 	fresh := C.enclosing_string(cnode(root), C.uint32_t(p), C.uint32_t(newEnd))
 	if C.ts_node_is_null(fresh) {
-		return nil
+		return nil, edit
 	}
 	sub := flattenNode(fresh)
 	k := len(sub.nodes)
 	if k-1 != old.descendants() || sub.nodes[0].start != old.start || int64(sub.nodes[0].end) != int64(old.end)+delta {
-		return nil
+		return nil, edit
 	}
 
 	s := &Syntax{nodes: make([]Node, len(prev.nodes))}
@@ -410,7 +412,7 @@ func reuseSyntax(prev *Syntax, prevSrc, src []byte, root *sitter.Node) *Syntax {
 		n, was := sub.nodes[j], s.nodes[index(int32(j))]
 		if n.symbol != was.symbol || n.flags != was.flags || n.children != was.children || n.named != was.named ||
 			j > 0 && n.field != was.field {
-			return nil
+			return nil, edit
 		}
 		n.self = index(int32(j))
 		if j == 0 {
@@ -423,7 +425,7 @@ func reuseSyntax(prev *Syntax, prevSrc, src []byte, root *sitter.Node) *Syntax {
 		}
 		s.nodes[n.self] = n
 	}
-	return s
+	return s, edit
 }
 
 // innermostString returns the deepest string node under n that contains
@@ -454,6 +456,21 @@ func (n *Node) descendants() int {
 		count += 1 + n.at(n.first+k).descendants()
 	}
 	return count
+}
+
+// textEdit is the one span where two versions of a text differ:
+// [start, oldEnd) of the old text became [start, newEnd) of the new one.
+type textEdit struct {
+	start, oldEnd, newEnd int
+}
+
+// move returns where offset off of the old text is in the new one. off
+// must not lie inside the edited span.
+func (e textEdit) move(off int) int {
+	if off >= e.oldEnd {
+		return off + e.newEnd - e.oldEnd
+	}
+	return off
 }
 
 func sharedPrefix(a, b []byte) int {
