@@ -161,14 +161,15 @@ func (m *rewriteMemo) offsetsTo(next *rewriteMemo) func(int) (int, bool) {
 
 // freeStrings returns the free strings in source order. A free string is a
 // single-line literal without interpolation in the arguments of a mapped
-// operator call that is a whole statement. Those arguments must not name
-// a call's task variable or contain another mapped call, and no other call
-// may assign the same variable.
+// operator call that is a whole statement. Those arguments and the callee
+// must not name a call's task variable, the arguments must not contain
+// another mapped call, no other call may assign the same variable, and no
+// other mapped call may use that variable in its arguments.
 func (f *File) freeStrings() []span {
-	targets := f.callTargets()
+	targets, mapped := f.callTargets(), f.callNodes()
 	var out []span
 	for i := range f.calls {
-		out = append(out, f.freeStringsOf(i, targets)...)
+		out = append(out, f.freeStringsOf(i, targets, mapped)...)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out
@@ -185,8 +186,19 @@ func (f *File) callTargets() map[string]int {
 	return targets
 }
 
+// callNodes returns the set of the mapped calls' nodes.
+func (f *File) callNodes() map[*Node]bool {
+	nodes := make(map[*Node]bool, len(f.calls))
+	for _, c := range f.calls {
+		nodes[c.Node] = true
+	}
+	return nodes
+}
+
 // freeStringsOf returns the free strings in the arguments of f.calls[i].
-func (f *File) freeStringsOf(i int, targets map[string]int) []span {
+// targets counts the calls assigned to each variable, and mapped holds
+// the mapped calls' nodes.
+func (f *File) freeStringsOf(i int, targets map[string]int, mapped map[*Node]bool) []span {
 	call := f.calls[i]
 	args := call.Node.ChildByFieldName("arguments")
 	if call.Stmt == nil || args == nil {
@@ -200,11 +212,35 @@ func (f *File) freeStringsOf(i int, targets map[string]int) []span {
 	if i+1 < len(f.calls) && f.calls[i+1].Node.StartByte() < call.Node.EndByte() {
 		return nil
 	}
+	if call.Target != "" && f.readByOtherCall(call, mapped) {
+		// Another call can read this one's value through its variable,
+		// as dag=NAME does.
+		return nil
+	}
+	// A rewrite quotes the call around a use of its variable, and the
+	// callee can be one.
+	var quoted []span
+	if fn := call.Node.ChildByFieldName("function"); fn != nil && !f.collectFree(fn, targets, &quoted) {
+		return nil
+	}
 	var found []span
 	if !f.collectFree(args, targets, &found) {
 		return nil
 	}
 	return found
+}
+
+// readByOtherCall reports whether the variable call is assigned to is used
+// inside another of the mapped calls whose nodes mapped holds.
+func (f *File) readByOtherCall(call *Call, mapped map[*Node]bool) bool {
+	for _, ref := range f.identRefs[call.Target] {
+		for p := ref.Parent(); p != nil; p = p.Parent() {
+			if p != call.Node && mapped[p] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // freeStringsAfter returns f.freeStrings() for a file built by
@@ -234,7 +270,7 @@ func (f *File) freeStringsAfter() []span {
 		}
 		out = append(out, span{u.edit.move(s.start), u.edit.move(s.end)})
 	}
-	out = append(out, f.freeStringsOf(edited, f.callTargets())...)
+	out = append(out, f.freeStringsOf(edited, f.callTargets(), f.callNodes())...)
 	sort.Slice(out, func(i, j int) bool { return out[i].start < out[j].start })
 	return out
 }

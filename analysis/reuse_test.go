@@ -168,18 +168,33 @@ func TestAnalyzeAfterCases(t *testing.T) {
 				"    print(\"x\", t)\n",
 			from: `task_id="b"`, to: `task_id="c"`,
 		},
+		{
+			name: "call read through dag=NAME",
+			src: header + "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator as DAG\n\n" +
+				"d = DAG(task_id=\"d\", image=\"img:d\", default_args={\"namespace\": \"ns1\"})\n" +
+				"b = KubernetesPodOperator(task_id=\"b\", image=\"img:b\", cmds=[\"python\", \"-c\", \"print(1)\"], dag=d)\n",
+			from: "ns1", to: "ns2",
+		},
+		{
+			name: "callee named like a task variable",
+			src: header + "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator as t\n\n" +
+				"x = t(task_id=\"a\", image=\"img:1\")\n" +
+				"t = KubernetesPodOperator(task_id=\"c\", image=\"img:c\", cmds=[\"python\", \"-c\", \"print(2)\"])\n",
+			from: "img:1", to: "img:2",
+		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := []byte(tc.src)
 			next := []byte(strings.Replace(tc.src, tc.from, tc.to, 1))
 			opts := Options{DeferRewriteCheck: true}
 			prev := AnalyzeAfter(NewFile(src, MustParse(src), reg), opts, nil)
-			got := AnalyzeAfter(NewFile(next, MustParse(next), reg), opts, prev)
+			got := AnalyzeAfter(NewFileAfter(next, MustParse(next), reg, prev.File), opts, prev)
 			want := Analyze(NewFile(next, MustParse(next), reg), opts)
 			if len(want.Findings) < 2 {
 				t.Fatalf("a fresh analysis has %d findings, want at least 2", len(want.Findings))
 			}
 			compareFindings(t, tc.name, 0, got.Findings, want.Findings)
+			compareCalls(t, tc.name, 0, got.File.Calls(), want.File.Calls())
 		})
 	}
 }

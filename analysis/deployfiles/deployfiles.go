@@ -38,6 +38,11 @@ func Plan(root string, deployments []*analysis.Deployment) ([]Change, error) {
 		if d == nil {
 			continue
 		}
+		// UpdatePrefectYAML renames d when its name is taken. The caller's
+		// deployment, which an analysis may share with later versions,
+		// keeps its name.
+		own := *d
+		d = &own
 		updated, err = analysis.UpdatePrefectYAML(updated, d)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", prefectPath, err)
