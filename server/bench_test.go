@@ -33,8 +33,8 @@ type publishWaiter struct {
 	waiting map[uri.URI]chan int32
 }
 
-// handle answers the server's messages: it records publishDiagnostics and
-// answers any request with a null result.
+// handle processes the server's messages: it records publishDiagnostics
+// and replies to any request with a null result.
 func (c *publishWaiter) handle(_ context.Context, req *jsonrpc2.Request) (any, error) {
 	if req.Method() != protocol.MethodTextDocumentPublishDiagnostics {
 		return nil, nil

@@ -82,10 +82,9 @@ func TestCacheGivesSameOutput(t *testing.T) {
 	}
 }
 
-// TestCacheHitsAndMisses checks which files the cache serves: all of them
-// on a second run, not a changed file, not after a change of work pool or
-// mappings, none from a corrupt cache file, and all of them again after a
-// run on another folder.
+// TestCacheHitsAndMisses checks which files the cache serves. A second run
+// gets all of them, and a changed file, another work pool, other mappings
+// or a corrupt cache file get none. A run on another folder keeps them.
 func TestCacheHitsAndMisses(t *testing.T) {
 	dir := copyExampleDAGs(t)
 	cacheDir := filepath.Join(t.TempDir(), "cache")
