@@ -103,6 +103,7 @@ type Options struct {
 	FirstFixOnly bool
 }
 
+// withDefaults returns o with the default work pool when o names none.
 func (o Options) withDefaults() Options {
 	if o.WorkPool == "" {
 		o.WorkPool = DefaultWorkPool

@@ -54,6 +54,20 @@ func oneCharEdit(text []byte, tree *sitter.Tree, off int, c byte) []byte {
 	return next
 }
 
+// reparseAfterEdit replaces the byte at off in text with c and reparses
+// the result from a copy of tree, as the server does after a keystroke.
+func reparseAfterEdit(b *testing.B, text []byte, tree *sitter.Tree, off int, c byte) ([]byte, *sitter.Tree) {
+	b.Helper()
+	base := tree.Copy()
+	defer base.Close()
+	next := oneCharEdit(text, base, off, c)
+	parsed, err := Parse(context.Background(), next, base)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return next, parsed
+}
+
 // BenchmarkParse compares a full parse with an incremental reparse after
 // a one-character edit, without the analysis.
 func BenchmarkParse(b *testing.B) {
@@ -73,13 +87,8 @@ func BenchmarkParse(b *testing.B) {
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
-				base := tree.Copy()
-				text = oneCharEdit(text, base, off, "xo"[i%2])
-				next, err := Parse(context.Background(), text, base)
-				if err != nil {
-					b.Fatal(err)
-				}
-				base.Close()
+				var next *sitter.Tree
+				text, next = reparseAfterEdit(b, text, tree, off, "xo"[i%2])
 				tree.Close()
 				tree = next
 				i++
@@ -172,13 +181,8 @@ func BenchmarkAnalyzeAfterEdit(b *testing.B) {
 				b.ReportAllocs()
 				i, reused, callsReused := 0, 0, 0
 				for b.Loop() {
-					base := tree.Copy()
-					text = oneCharEdit(text, base, off, "xo"[i%2])
-					next, err := Parse(context.Background(), text, base)
-					if err != nil {
-						b.Fatal(err)
-					}
-					base.Close()
+					var next *sitter.Tree
+					text, next = reparseAfterEdit(b, text, tree, off, "xo"[i%2])
 					res := AnalyzeAfter(NewFileAfter(text, next.Copy(), reg, prev.File), serverOptions, prev)
 					if len(res.Findings) != dag.Calls {
 						b.Fatalf("got %d findings, want %d", len(res.Findings), dag.Calls)

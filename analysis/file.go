@@ -475,8 +475,8 @@ func (f *File) resolveCallFrom(n *Node, sc *scope, old *Call, move func(int) int
 	}
 	if old != nil {
 		f.callsReused++
-		call.Positional = movedValues(old.Positional, move)
-		call.Keywords = movedKeywords(old.Keywords, move)
+		call.Positional = copyValues(old.Positional, move)
+		call.Keywords = copyKeywords(old.Keywords, move)
 		if old.DAG != nil {
 			call.DAG = f.dagCall(n, call.Keywords, sc)
 		}

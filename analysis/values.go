@@ -51,34 +51,73 @@ type Keyword struct {
 	Origin string
 }
 
-// clone returns a deep copy of v.
+// clone returns a deep copy of v, which the caller may change.
 func (v *Value) clone() *Value {
-	if v == nil {
-		return nil
+	return copyValue(v, nil)
+}
+
+// copyValue returns v with every offset passed through move: a deep copy
+// when move is nil. With a move, a value whose offsets move leaves in
+// place is shared, not copied, because built values never change.
+func copyValue(v *Value, move func(int) int) *Value {
+	if v == nil || move != nil && unmoved(v, move) {
+		return v
 	}
 	c := *v
-	c.Items = cloneValues(v.Items)
-	c.Keys = cloneValues(v.Keys)
-	c.Args = cloneValues(v.Args)
-	if v.Kwargs != nil {
-		c.Kwargs = make([]Keyword, len(v.Kwargs))
-		for i, kw := range v.Kwargs {
-			kw.Value = kw.Value.clone()
-			c.Kwargs[i] = kw
-		}
+	if move != nil {
+		c.Start, c.End = move(v.Start), move(v.End)
 	}
+	c.Items = copyValues(v.Items, move)
+	c.Keys = copyValues(v.Keys, move)
+	c.Args = copyValues(v.Args, move)
+	c.Kwargs = copyKeywords(v.Kwargs, move)
 	return &c
 }
 
-func cloneValues(values []*Value) []*Value {
+func copyValues(values []*Value, move func(int) int) []*Value {
 	if values == nil {
 		return nil
 	}
 	out := make([]*Value, len(values))
 	for i, v := range values {
-		out[i] = v.clone()
+		out[i] = copyValue(v, move)
 	}
 	return out
+}
+
+func copyKeywords(keywords []Keyword, move func(int) int) []Keyword {
+	if keywords == nil {
+		return nil
+	}
+	out := make([]Keyword, len(keywords))
+	for i, kw := range keywords {
+		if move != nil {
+			kw.NameStart, kw.NameEnd = move(kw.NameStart), move(kw.NameEnd)
+		}
+		kw.Value = copyValue(kw.Value, move)
+		out[i] = kw
+	}
+	return out
+}
+
+// unmoved reports whether move leaves every offset in v where it is.
+func unmoved(v *Value, move func(int) int) bool {
+	if move(v.Start) != v.Start || move(v.End) != v.End {
+		return false
+	}
+	for _, list := range [][]*Value{v.Items, v.Keys, v.Args} {
+		for _, item := range list {
+			if item != nil && !unmoved(item, move) {
+				return false
+			}
+		}
+	}
+	for _, kw := range v.Kwargs {
+		if move(kw.NameStart) != kw.NameStart || kw.Value != nil && !unmoved(kw.Value, move) {
+			return false
+		}
+	}
+	return true
 }
 
 func newValue(n *Node, src []byte) *Value {

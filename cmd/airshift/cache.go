@@ -68,12 +68,11 @@ type cachedFix struct {
 	NoEquivalent []string
 }
 
-// cacheFolder returns the folder check keeps its cache in: the flag's
-// value, then $AIRSHIFT_CACHE_DIR, then .airshift_cache in the project
-// folder of the current folder (the nearest one with prefect.yaml,
-// pyproject.toml or .git), or in the current folder when there is none.
-// The paths checked do not change it, so the order of the arguments
-// does not matter and the cache never lands in a folder of DAGs by itself.
+// cacheFolder returns the folder check keeps its cache in. That is the
+// flag's value, then $AIRSHIFT_CACHE_DIR, then .airshift_cache in the
+// nearest folder above the current one with prefect.yaml, pyproject.toml
+// or .git, else in the current folder. The paths checked do not change it,
+// so the order of the arguments does not move the cache.
 func cacheFolder(flagValue string) string {
 	if flagValue != "" {
 		return flagValue

@@ -148,13 +148,13 @@ func keepEnabled(findings []analysis.Finding, enabled func(string) bool) []analy
 	if enabled == nil {
 		return findings
 	}
-	kept := findings[:0:0]
+	var selected []analysis.Finding
 	for _, fd := range findings {
 		if enabled(fd.Rule) {
-			kept = append(kept, fd)
+			selected = append(selected, fd)
 		}
 	}
-	return kept
+	return selected
 }
 
 // analyzeSource analyses src as the content of path.
@@ -167,8 +167,10 @@ func analyzeSource(ctx context.Context, path string, src []byte, reg *mappings.R
 		opts.Entrypoint = entrypointFor(path)
 	}
 	f := analysis.NewFile(src, tree, reg)
-	// The analysis walks its own copy of the tree.
+	// The analysis walks its own copy of the tree, and no later step
+	// reads the tree-sitter one.
 	tree.Close()
+	f.Tree = nil
 	res := analysis.Analyze(f, opts)
 	return fileResult{path: path, src: src, findings: res.Findings, file: f}
 }
